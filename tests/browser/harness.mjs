@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What the browser tests share: the daemon in simulated mode
+ * (tests/simulate, the NetworkManager double on a private bus) on a free
+ * port, Debian's chromium driven by playwright-core, a record of every
+ * request a page makes, and screenshots kept in $DISTILLER_ARTIFACTS.
+ *
+ * Environment (set by ctest): DISTILLER_DAEMON, DISTILLER_SOURCE_DIR,
+ * DISTILLER_ARTIFACTS.
+ */
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync,
+	 rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+export const SOURCE_DIR = process.env.DISTILLER_SOURCE_DIR ||
+	path.resolve(HERE, '../..');
+export const ARTIFACTS = path.join(process.env.DISTILLER_ARTIFACTS ||
+	path.join(os.tmpdir(), 'distiller-artifacts'), 'browser');
+
+/* The whole join, with the double's activation delays, fits in this. */
+export const JOIN_TIMEOUT_MS = 60000;
+const START_TIMEOUT_MS = 30000;
+const STOP_TIMEOUT_MS = 5000;
+
+export const PHONE = {
+	name: 'phone',
+	viewport: { width: 360, height: 740 },
+	deviceScaleFactor: 2,
+	isMobile: true,
+	hasTouch: true
+};
+export const DESKTOP = {
+	name: 'desktop',
+	viewport: { width: 1280, height: 800 }
+};
+
+mkdirSync(ARTIFACTS, { recursive: true });
+
+function portFree(port) {
+	return new Promise((resolve) => {
+		const srv = net.createServer();
+
+		srv.once('error', () => resolve(false));
+		srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+	});
+}
+
+/* A port whose successor is free too: the daemon's tunnel listener. */
+async function freePort() {
+	for (;;) {
+		const srv = net.createServer();
+		const port = await new Promise((resolve) => {
+			srv.listen(0, '127.0.0.1', () => resolve(srv.address().port));
+		});
+
+		await new Promise((resolve) => srv.close(resolve));
+		if (port < 65535 && await portFree(port + 1))
+			return port;
+	}
+}
+
+function childExit(child) {
+	if (child.exitCode !== null || child.signalCode !== null)
+		return Promise.resolve();
+	return new Promise((resolve) => child.once('exit', resolve));
+}
+
+/*
+ * Starts `tests/simulate --port N` in its own process group with its state
+ * in a temporary directory, and waits until GET /api/status answers. The
+ * returned object's stop() ends the whole group.
+ */
+export async function startDaemon(name) {
+	const port = await freePort();
+	const dir = mkdtempSync(path.join(os.tmpdir(), 'distiller-browser-'));
+	const logPath = path.join(ARTIFACTS, `${name}-daemon.log`);
+	const log = openSync(logPath, 'w');
+	const env = {
+		...process.env,
+		DISTILLER_WEB_HOST: '127.0.0.1',
+		DISTILLER_STATE_DIR: path.join(dir, 'state'),
+		DISTILLER_RUN_DIR: path.join(dir, 'run'),
+		DISTILLER_DNSMASQ_SHARED_DIR: path.join(dir, 'dnsmasq')
+	};
+	const child = spawn(path.join(SOURCE_DIR, 'tests', 'simulate'),
+			    ['--port', String(port)],
+			    { env, detached: true, stdio: ['ignore', log, log] });
+	const base = `http://127.0.0.1:${port}`;
+	const deadline = Date.now() + START_TIMEOUT_MS;
+	const exited = childExit(child);
+
+	closeSync(log);
+	const daemon = {
+		base,
+		port,
+		host: `127.0.0.1:${port}`,
+		log: () => readFileSync(logPath, 'utf8'),
+		async stop() {
+			try {
+				process.kill(-child.pid, 'SIGTERM');
+			} catch (e) { /* already gone */ }
+			const timer = new Promise((resolve) =>
+				setTimeout(resolve, STOP_TIMEOUT_MS, 'late'));
+
+			if (await Promise.race([exited, timer]) === 'late') {
+				try {
+					process.kill(-child.pid, 'SIGKILL');
+				} catch (e) { /* gone meanwhile */ }
+				await exited;
+			}
+			rmSync(dir, { recursive: true, force: true });
+		}
+	};
+
+	/* The one poll: the HTTP port becoming reachable. */
+	for (;;) {
+		if (child.exitCode !== null || child.signalCode !== null) {
+			await daemon.stop();
+			throw new Error(`tests/simulate exited early:\n${daemon.log()}`);
+		}
+		try {
+			const res = await fetch(`${base}/api/status`);
+
+			if (res.ok) {
+				await res.json();
+				break;
+			}
+		} catch (e) { /* not listening yet */ }
+		if (Date.now() > deadline) {
+			await daemon.stop();
+			throw new Error(`No answer on ${base} within ` +
+					`${START_TIMEOUT_MS} ms:\n${daemon.log()}`);
+		}
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+	return daemon;
+}
+
+export async function api(daemon, method, route, body) {
+	const res = await fetch(daemon.base + route, {
+		method,
+		headers: body ? { 'Content-Type': 'application/json' } : {},
+		body: body ? JSON.stringify(body) : undefined
+	});
+
+	return { status: res.status, json: await res.json() };
+}
+
+export function launch() {
+	return chromium.launch({
+		executablePath: '/usr/bin/chromium',
+		args: ['--no-sandbox', '--headless', '--disable-gpu',
+		       '--disable-background-networking',
+		       '--disable-component-update', '--disable-sync',
+		       '--no-first-run', '--disable-quic']
+	});
+}
+
+/*
+ * A fresh browser context for @device on the daemon: every request is
+ * recorded, and one for any other host is refused and kept in .foreign.
+ * The page records each progress step it showed in window.__steps.
+ */
+export async function openPage(browser, daemon, device) {
+	const { name, ...options } = device;
+	const context = await browser.newContext(options);
+	const session = {
+		context,
+		requests: [],
+		foreign: [],
+		bodies: [],
+		device: name
+	};
+
+	await context.route('**/*', (route) => {
+		const url = new URL(route.request().url());
+
+		if (url.host === daemon.host)
+			return route.continue();
+		session.foreign.push(url.href);
+		return route.abort('blockedbyclient');
+	});
+	context.on('request', (req) => session.requests.push(
+		`${req.method()} ${req.url()}`));
+	context.on('response', (res) => session.bodies.push(
+		res.body().then((b) => b.length, () => 0)));
+	context.on('websocket', (ws) => session.requests.push(`WS ${ws.url()}`));
+	await context.addInitScript(() => {
+		window.__steps = [];
+		new MutationObserver(() => {
+			const now = document.querySelector('#steps li.now');
+			const s = now && !now.closest('[hidden]') && now.dataset.s;
+
+			if (s && window.__steps[window.__steps.length - 1] !== s)
+				window.__steps.push(s);
+		}).observe(document, { subtree: true, childList: true,
+				       attributes: true });
+	});
+	session.page = await context.newPage();
+	session.errors = [];
+	session.page.on('pageerror', (e) => session.errors.push(e.message));
+	return session;
+}
+
+/* Bytes of every response body so far, uncompressed. */
+export async function weight(session) {
+	const sizes = await Promise.all(session.bodies);
+
+	return sizes.reduce((a, b) => a + b, 0);
+}
+
+/* What every test checks last: only the daemon was asked, no errors. */
+export async function finish(session) {
+	assert.deepEqual(session.foreign, [], 'requests to other hosts');
+	assert.deepEqual(session.errors, [], 'errors in the page');
+	await session.context.close();
+}
+
+export function shot(session, step) {
+	return session.page.screenshot({
+		path: path.join(ARTIFACTS, `${session.device}-${step}.png`),
+		fullPage: true
+	});
+}
+
+export const visible = (page, id, timeout) =>
+	page.locator(`#${id}:not([hidden])`).waitFor({ timeout });
+
+/* The matrix `qrencode -8` draws for @text, as rows of 0 and 1. */
+export function qrencode(text, level = 'M') {
+	const out = execFileSync('qrencode', ['-8', '-l', level, '-m', '0',
+				 '-t', 'ASCII', text]).toString();
+
+	return out.split('\n').filter((row) => row.length).map((row) =>
+		Array.from(row.match(/../g), (cell) => cell === '##' ? 1 : 0));
+}
+
+/* Rows of 0 and 1 back from the page's SVG path (see assets/qr.js). */
+export function matrixFromPath(d, size) {
+	const rows = Array.from({ length: size }, () => Array(size).fill(0));
+
+	for (const m of d.matchAll(/M(\d+) (\d+)h(\d+)v1h-\3z/g))
+		for (let i = 0; i < Number(m[3]); i++)
+			rows[Number(m[2])][Number(m[1]) + i] = 1;
+	return rows;
+}
