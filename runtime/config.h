@@ -32,7 +32,7 @@ struct config {
 	char ap_ssid_prefix[24];	/* AP_SSID_PREFIX, default "Distiller" */
 	char ap_ip[16];			/* AP_IP, default 192.168.4.1 */
 	int ap_channel;			/* AP_CHANNEL 1..11, default 6 */
-	char ap_password[64];		/* AP_PASSWORD: pin one; "" generates */
+	char ap_password[65];		/* AP_PASSWORD: pin one; "" generates */
 	unsigned int ap_password_ttl_s;	/* AP_PASSWORD_TTL, default 1800 */
 	char web_host[64];		/* WEB_HOST, default 0.0.0.0 */
 	int web_port;			/* WEB_PORT, default 8080 */
@@ -56,6 +56,7 @@ struct config {
 	/* where the daemon writes outside its state directory */
 	char run_dir[PATH_MAX];		/* RUN_DIR, default /run/distiller-wifi */
 	char dnsmasq_dir[PATH_MAX];	/* DNSMASQ_SHARED_DIR */
+	char nm_lease_dir[PATH_MAX];	/* NM_LEASE_DIR; "" is NM's default */
 	char control_socket[PATH_MAX];	/* CONTROL_SOCKET, in run_dir */
 
 	/* behaviour switches */
