@@ -31,7 +31,8 @@
 
 		for (const k in props)
 			el.setAttribute(k, props[k]);
-		[].concat(kids === undefined ? [] : kids).forEach((c) => c != null && el.append(c));
+		[].concat(kids === undefined ? [] : kids).forEach((c) =>
+			c != null && c !== false && el.append(c));
 		return el;
 	}
 
@@ -125,8 +126,8 @@
 			return h('li', {}, btn);
 		}));
 		if (data.fresh === false)
-			note = `List from ${Math.round((data.age_ms || 0) / 1000)}` +
-				` s ago${data.error ? ` (${data.error})` : ''}. ` + note;
+			note = `List from ${Math.round(data.age_s || 0)} s ago` +
+				(data.error ? ` (${data.error}). ` : '. ') + note;
 		$('scan').textContent = note;
 	}
 
@@ -400,11 +401,14 @@
 		$('disc').disabled = true;
 		$('dash-msg').textContent = 'Disconnecting…';
 		try {
-			await api('POST', '/api/disconnect', {});
+			await api('POST', '/api/disconnect', $('f-code').hidden ?
+				  {} : { access_code: $('code').value.trim() });
 			$('dash-msg').textContent = 'Disconnected. The device ' +
 				`raises its hotspot ${status.ap_ssid || ''} again.`;
 		} catch (err) {
 			$('dash-msg').textContent = err.message;
+			if (/access code/i.test(err.message))
+				$('f-code').hidden = false;
 		}
 		$('disc').disabled = false;
 	}
@@ -431,6 +435,11 @@
 	};
 	$('join').onsubmit = submit;
 	$('disc').onclick = () => {
+		/* through the tunnel, changes need the code on the panel */
+		try {
+			if (new URL(status.tunnel_url).host === location.host)
+				$('f-code').hidden = false;
+		} catch (e) { /* no tunnel */ }
 		$('confirm').returnValue = '';
 		if ($('confirm').showModal)
 			$('confirm').showModal();
