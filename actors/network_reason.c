@@ -193,7 +193,9 @@ network_reason_text(enum network_failure failure, const struct msg_ssid *ssid,
 	if (!size)
 		return -ENOSPC;
 
-	network_reason_ssid_text(ssid, name, sizeof(name));
+	name[0] = '\0';
+	if (ssid)
+		network_reason_ssid_text(ssid, name, sizeof(name));
 
 	switch (failure) {
 	case NETWORK_FAILURE_NONE:

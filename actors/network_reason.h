@@ -38,10 +38,11 @@ enum network_failure network_reason_from_device(uint32_t reason);
 enum network_failure network_reason_from_active(uint32_t reason);
 
 /*
- * Writes the text for @failure about network @ssid into @out (always
- * terminated; cut at a character boundary when short). The SSID is
- * quoted; valid UTF-8 (emoji included) stays as it is, invalid bytes and
- * control characters become U+FFFD. Returns 0, or -ENOSPC when cut.
+ * Writes the text for @failure about network @ssid (NULL when the
+ * failure names no network) into @out, always terminated and cut at a
+ * character boundary when short. The SSID is quoted; valid UTF-8 (emoji
+ * included) stays as it is, invalid bytes and control characters become
+ * U+FFFD. Returns 0, or -ENOSPC when cut.
  */
 int network_reason_text(enum network_failure failure,
 			const struct msg_ssid *ssid, char *out, size_t size);
