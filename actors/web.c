@@ -21,10 +21,12 @@
  * - main: cfg->web_host:cfg->web_port (default 0.0.0.0:8080): the page,
  *   the API and the WebSocket, for the AP, the local network and
  *   simulated mode.
- * - portal: cfg->ap_ip:80 (DISTILLER_PORTAL_PORT), only while the newest
- *   snapshot says AP_MODE, so that any http:// URL a phone tries lands on
- *   the portal. The address exists only while NetworkManager runs the
- *   hotspot; a failed bind is a warning and is retried with back-off.
+ * - portal: cfg->ap_ip:80 (DISTILLER_PORTAL_PORT), opened when the newest
+ *   snapshot first says AP_MODE, so that any http:// URL a phone tries
+ *   lands on the portal. The address exists only while NetworkManager
+ *   runs the hotspot; a failed bind is a warning and is retried with
+ *   back-off while AP mode lasts. Once open it is kept (see
+ *   web_captive.c): off the AP, its address is gone and it hears nothing.
  *   Nothing listens on 443: HTTPS attempts on the AP get a TCP reset at
  *   once (the kernel answers a SYN to a closed port), so phones fall back
  *   to the portal instead of hanging.

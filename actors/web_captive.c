@@ -8,6 +8,7 @@
  * up, which can be a moment after the snapshot says AP_MODE, and it may
  * never exist (simulated mode, this build machine): a failed bind is
  * logged once as a warning and retried with back-off while AP mode lasts.
+ * The listener is opened the first time AP mode is entered and kept.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,7 +145,6 @@ void web_portal_stop(struct web *w)
 
 	lws_vhost_destroy(w->vh_portal);
 	w->vh_portal = NULL;
-	log_info("Closed the captive portal listener");
 }
 
 void web_portal_reconcile(struct web *w)
@@ -154,11 +154,18 @@ void web_portal_reconcile(struct web *w)
 	bool want;
 	int timer;
 
+	/*
+	 * Once open, the listener stays until the actor stops: lws 4.1 frees
+	 * a destroyed vhost's listen socket only in a later cleanup pass, not
+	 * promptly. Outside AP mode its address is gone from the interface,
+	 * so it receives nothing, and what it would get is answered by the
+	 * client-mode rules anyway.
+	 */
 	want = w->ctx && w->have_snapshot && cfg->captive_portal &&
 	       w->snapshot.state == WIFI_STATE_AP_MODE &&
 	       !web_portal_shadowed(w);
 	if (!want) {
-		web_portal_stop(w);
+		web_portal_cancel_retry(w);
 		w->portal_failures = 0;
 		return;
 	}

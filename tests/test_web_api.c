@@ -985,3 +985,198 @@ Test(web_api, ws_is_refused_on_other_paths)
 {
 	cr_assert_lt(ws_open(LOCAL, main_port, "/other", WAIT_MS), 0);
 }
+
+/* ---- the captive portal over HTTP ------------------------------------ */
+
+static const struct {
+	const char *host;
+	const char *path;
+	int online_status;
+	const char *online_body;
+} probes[] = {
+	{ "connectivitycheck.gstatic.com", "/generate_204", 204, "" },
+	{ "clients3.google.com", "/generate_204", 204, "" },
+	{ "www.google.com", "/gen_204", 204, "" },
+	{ "captive.apple.com", "/hotspot-detect.html", 200,
+	  "<HTML><HEAD><TITLE>Success</TITLE></HEAD><BODY>Success</BODY>"
+	  "</HTML>\n" },
+	{ "captive.apple.com", "/library/test/success.html", 200,
+	  "<HTML><HEAD><TITLE>Success</TITLE></HEAD><BODY>Success</BODY>"
+	  "</HTML>\n" },
+	{ "www.msftconnecttest.com", "/connecttest.txt", 200,
+	  "Microsoft Connect Test" },
+	{ "www.msftconnecttest.com", "/redirect", 200,
+	  "Microsoft Connect Test" },
+	{ "www.msftncsi.com", "/ncsi.txt", 200, "Microsoft NCSI" },
+	{ "detectportal.firefox.com", "/canonical.html", 200,
+	  "<meta http-equiv=\"refresh\" content=\"0;url=https://support."
+	  "mozilla.org/kb/captive-portal\"/>" },
+	{ "detectportal.firefox.com", "/success.txt", 200, "success\n" },
+	{ "spectrum.s3.amazonaws.com", "/kindle-wifi/wifistub.html", 200,
+	  NULL },
+	{ "nmcheck.gnome.org", "/check_network_status.txt", 200,
+	  "NetworkManager is online\n" },
+};
+
+/* The portal listener opens a moment after AP_MODE is published. */
+static void wait_portal(void)
+{
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int fd = -1;
+
+	for (int i = 0; i < 250 && fd < 0; i++) {
+		fd = http_connect(AP_IP, portal_port, 1000);
+		if (fd < 0)
+			nanosleep(&pause, NULL);
+	}
+
+	cr_assert_geq(fd, 0, "the portal listener must open in AP mode");
+	close(fd);
+}
+
+Test(web_api, every_probe_is_sent_to_the_portal_in_ap_mode)
+{
+	struct http_response r;
+	char value[128], url[64];
+
+	send_event(WIFI_STATE_AP_MODE, NULL);
+	wait_state("AP_MODE");
+	wait_portal();
+	snprintf(url, sizeof(url), "http://%s:%d/", AP_IP, portal_port);
+
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		cr_assert_eq(http_get(AP_IP, portal_port, probes[i].host,
+				      probes[i].path, &r),
+			     0);
+		cr_assert_eq(r.status, 302, "%s%s: %d", probes[i].host,
+			     probes[i].path, r.status);
+		cr_assert_str_eq(
+			http_header(&r, "location", value, sizeof(value)), url);
+		cr_assert_str_eq(http_header(&r, "cache-control", value,
+					     sizeof(value)),
+				 "no-store");
+		http_response_free(&r);
+	}
+
+	/* any other page a phone tries lands there too */
+	cr_assert_eq(
+		http_get(AP_IP, portal_port, "neverssl.com", "/online", &r), 0);
+	cr_assert_eq(r.status, 302);
+	http_response_free(&r);
+
+	/* the portal itself is served on the AP address */
+	cr_assert_eq(http_get(AP_IP, portal_port, AP_IP, "/", &r), 0);
+	cr_assert_eq(r.status, 200);
+	cr_assert_not_null(strstr(r.body, "<html"));
+	http_response_free(&r);
+	cr_assert_eq(http_get(AP_IP, portal_port, "distiller-a1b2.local",
+			      "/api/status", &r),
+		     0);
+	cr_assert_eq(r.status, 200);
+	http_response_free(&r);
+}
+
+Test(web_api, rfc8908_api_says_captive_only_in_ap_mode)
+{
+	struct http_response r;
+	char value[64], url[64];
+	cJSON *root;
+
+	cr_assert_eq(http_get(LOCAL, main_port, host_header, CAPTIVE_API_PATH,
+			      &r),
+		     0);
+	cr_assert_eq(r.status, 200);
+	cr_assert_str_eq(http_header(&r, "content-type", value, sizeof(value)),
+			 "application/captive+json");
+	root = json_of(&r);
+	cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(root, "captive")));
+	cJSON_Delete(root);
+	http_response_free(&r);
+
+	send_event(WIFI_STATE_AP_MODE, NULL);
+	wait_state("AP_MODE");
+	wait_portal();
+	cr_assert_eq(http_get(AP_IP, portal_port, AP_IP, CAPTIVE_API_PATH, &r),
+		     0);
+	root = json_of(&r);
+	snprintf(url, sizeof(url), "http://%s:%d/", AP_IP, portal_port);
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(root, "captive")));
+	cr_assert_str_eq(jstr(root, "user-portal-url"), url);
+	cJSON_Delete(root);
+	http_response_free(&r);
+}
+
+Test(web_api, every_probe_is_online_in_client_mode)
+{
+	struct http_response r;
+
+	send_event(WIFI_STATE_AP_MODE, NULL);
+	wait_state("AP_MODE");
+	wait_portal();
+	send_event(WIFI_STATE_CONNECTED, "Home");
+	wait_state("CONNECTED");
+
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		cr_assert_eq(http_get(LOCAL, main_port, probes[i].host,
+				      probes[i].path, &r),
+			     0);
+		cr_assert_eq(r.status, probes[i].online_status, "%s%s: %d",
+			     probes[i].host, probes[i].path, r.status);
+		if (probes[i].online_body)
+			cr_assert_str_eq(r.body, probes[i].online_body, "%s",
+					 probes[i].path);
+		else
+			cr_assert_not_null(strstr(r.body,
+						  "81ce4465-7167-"
+						  "4dcb-835b-dcc9e44c112a"));
+		http_response_free(&r);
+	}
+
+	/* the AP listener, if its address is still there, says online too */
+	cr_assert_eq(http_get(AP_IP, portal_port, "clients3.google.com",
+			      "/generate_204", &r),
+		     0);
+	cr_assert_eq(r.status, 204);
+	http_response_free(&r);
+}
+
+Test(web_api, nothing_listens_on_443_so_https_fails_fast)
+{
+	struct timespec t0, t1;
+	int fd;
+
+	send_event(WIFI_STATE_AP_MODE, NULL);
+	wait_state("AP_MODE");
+	wait_portal();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fd = http_connect(AP_IP, 443, 5000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_eq(fd, -ECONNREFUSED);
+	cr_assert_lt(t1.tv_sec - t0.tv_sec, 1);
+}
+
+static void start_without_ap_address(void)
+{
+	/* TEST-NET-1: not on any interface here, so the bind must fail */
+	start_with("192.0.2.1", "20");
+}
+
+TestSuite(web_no_ap, .init = start_without_ap_address, .fini = stop,
+	  .timeout = 60);
+
+Test(web_no_ap, missing_ap_address_is_survived)
+{
+	struct http_response r;
+
+	send_event(WIFI_STATE_AP_MODE, NULL);
+	wait_state("AP_MODE");
+	cr_assert_eq(http_get(LOCAL, main_port, "captive.apple.com",
+			      "/hotspot-detect.html", &r),
+		     0);
+	cr_assert_eq(r.status, 302, "the main listener still redirects");
+	http_response_free(&r);
+	cr_assert_eq(http_get(LOCAL, main_port, host_header, "/api/status", &r),
+		     0);
+	cr_assert_eq(r.status, 200);
+	http_response_free(&r);
+}
