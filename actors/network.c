@@ -1322,8 +1322,9 @@ device_removed_cb(NMClient *client, NMDevice *device, gpointer data)
 {
 	struct network *net = data;
 
-	(void)client;
-	if (NM_DEVICE(net->device) != device || !nm_ready(net))
+	/* NM leaving takes its devices along: nm-running says the rest */
+	if (NM_DEVICE(net->device) != device || !nm_ready(net) ||
+	    !nm_client_get_dbus_name_owner(client))
 		return;
 
 	unbind_device(net);
