@@ -433,8 +433,8 @@ static int read_text(const char *path, char **out, size_t *out_len,
 		     char err[STATE_STORE_ERROR_MAX])
 {
 	struct stat st;
+	size_t len = 0;
 	char *buf;
-	size_t len;
 	int fd;
 	int r;
 
@@ -493,9 +493,9 @@ int state_store_read_json(const char *dir, const char *name, struct cJSON **out,
 {
 	char path[PATH_MAX];
 	const char *end = NULL;
+	size_t len = 0;
 	cJSON *root;
 	char *text;
-	size_t len;
 	int r;
 
 	*out = NULL;
