@@ -131,12 +131,13 @@
 		$('scan').textContent = note;
 	}
 
-	async function loadNets() {
+	async function loadNets(fresh) {
 		listed = true;
 		$('refresh').disabled = true;
 		$('scan').textContent = 'Looking for networks…';
 		try {
-			renderNets(await api('GET', '/api/networks'));
+			renderNets(await api('GET', '/api/networks' +
+					     (fresh === true ? '?fresh=1' : '')));
 		} catch (err) {
 			$('scan').textContent = err.message;
 		}
@@ -413,7 +414,7 @@
 		$('disc').disabled = false;
 	}
 
-	$('refresh').onclick = loadNets;
+	$('refresh').onclick = () => loadNets(true);
 	$('other').onclick = () => openJoin({ hidden: true }, $('other'));
 	$('back').onclick = () => {
 		show('list');

@@ -77,13 +77,14 @@ function childExit(child) {
 /*
  * Starts `tests/simulate --port N` in its own process group with its state
  * in a temporary directory, and waits until GET /api/status answers. The
- * returned object's stop() ends the whole group.
+ * returned object's stop() ends the whole group. @port picks the port, for
+ * a daemon that comes back where the previous one was.
  */
-export async function startDaemon(name) {
-	const port = await freePort();
+export async function startDaemon(name, port) {
+	port = port || await freePort();
 	const dir = mkdtempSync(path.join(os.tmpdir(), 'distiller-browser-'));
 	const logPath = path.join(ARTIFACTS, `${name}-daemon.log`);
-	const log = openSync(logPath, 'w');
+	const log = openSync(logPath, 'a');
 	const env = {
 		...process.env,
 		DISTILLER_WEB_HOST: '127.0.0.1',

