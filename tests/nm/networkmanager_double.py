@@ -499,6 +499,8 @@ class Profile(ExportedObject):
         elif flags & 0xe:
             unsaved = CONN_FLAG_UNSAVED
         self.model.update_profile(self, settings or None, unsaved)
+        if flags & ADD2_BLOCK_AUTOCONNECT:
+            self.autoconnect_blocked = True
         return dbus.Dictionary({}, signature='sv')
 
     @dbus.service.method(CONNECTION_IFACE, in_signature='',
@@ -857,10 +859,17 @@ def _check_type(setting, key, value, wanted):
     }
     if isinstance(value, kinds[wanted]):
         return
+    if isinstance(value, dbus.Array):
+        got = 'a' + (value.signature or 'v')
+    elif isinstance(value, dbus.Dictionary):
+        got = 'a{' + (value.signature or 'sv') + '}'
+    else:
+        # without the variant level the guess is the value's own type
+        got = dbus.lowlevel.Message.guess_signature(type(value)(value))
     raise _connection_error(
         'InvalidProperty',
         f"{setting}.{key}: can't set property of type '{wanted}' from "
-        f"value of type '{dbus.lowlevel.Message.guess_signature(value)}'")
+        f"value of type '{got}'")
 
 
 TYPED_KEYS = {
@@ -1234,10 +1243,15 @@ class Model:
             self.activation.cancel()
             self.activation = None
         ac = self.active_on(dev)
+        ip4 = dev.ip4
         if ac:
             ac.set_state(AC_DEACTIVATED, AC_REASON_DEVICE_REMOVED)
+        dev.set_state(UNMANAGED, REASON_REMOVED, ActiveConnection=ROOT,
+                      Ip4Config=ROOT)
+        if ac:
             self._forget_active(ac)
-        dev.set_state(UNMANAGED, REASON_REMOVED, ActiveConnection=ROOT)
+        if ip4:
+            self.unexport(ip4)
         self.devices.remove(dev)
         self.wifi = None
         self.manager.set(NM_IFACE, Devices=_paths(self.devices),
