@@ -257,28 +257,32 @@ static void pub_group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state,
  */
 static bool pub_host_name_pending(struct avahi_pub *pub)
 {
-	const char *current;
+	char current[AVAHI_LABEL_MAX] = "?";
+	const char *name;
 	int ret;
 
 	if (pub->host_name_asked)
 		return false;
 
 	pub->host_name_asked = true;
-	current = avahi_client_get_host_name(pub->client);
-	if (current && !strcmp(current, pub->host_name))
+	name = avahi_client_get_host_name(pub->client);
+	if (name && !strcmp(name, pub->host_name))
 		return false;
+
+	/* The client frees its copy of the old name when it changes. */
+	if (name)
+		msg_strlcpy(current, sizeof(current), name);
 
 	ret = avahi_client_set_host_name(pub->client, pub->host_name);
 	if (ret != AVAHI_OK) {
 		log_warning("Failed to set host name \"%s\" (now \"%s\"): %s, "
 			    "ignoring",
-			    pub->host_name, current ? current : "?",
-			    avahi_strerror(ret));
+			    pub->host_name, current, avahi_strerror(ret));
 		return false;
 	}
 
 	log_info("Host name set to \"%s\" (was \"%s\")", pub->host_name,
-		 current ? current : "?");
+		 current);
 	return true;
 }
 
