@@ -232,7 +232,8 @@ static void pub_group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state,
 		/* Someone on the network holds the name: take the next. */
 		pub_rename_service(pub);
 		pub_group_reset(pub);
-		pub_group_fill(pub);
+		if (pub_group_fill(pub) < 0)
+			pub_retry_later(pub);
 		break;
 	case AVAHI_ENTRY_GROUP_FAILURE:
 		log_err("Failed to publish service \"%s\": %s",

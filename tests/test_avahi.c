@@ -60,7 +60,7 @@
 #define HEARTBEAT_MS 50
 #define MDNS_EVENTS_MAX 64
 
-/* ---- the test's "state" actor --------------------------------------- */
+/* ---- the test's "state" actor -------------------------------------------- */
 
 struct mdns_record {
 	bool available;
@@ -196,7 +196,7 @@ static unsigned int probe_acks(void)
 	return acks;
 }
 
-/* ---- one host: a namespace with a bus and an avahi-daemon ------------- */
+/* ---- one host: a namespace with a bus and an avahi-daemon ---------------- */
 
 struct site {
 	const char *label;
@@ -343,7 +343,7 @@ static void network_new(const char *device_host_name,
 	cr_assert_eq(rc, 0, "cannot link the namespaces: %s", strerror(-rc));
 }
 
-/* ---- the actor under test --------------------------------------------- */
+/* ---- the actor under test ------------------------------------------------ */
 
 static void actors_start(const char *bus_env)
 {
@@ -505,7 +505,7 @@ static void resolve_host(struct site *s, const char *host, char *addr,
 	free(out);
 }
 
-/* ---- tests ---------------------------------------------------------------- */
+/* ---- tests --------------------------------------------------------------- */
 
 static void setup_published(void)
 {
