@@ -44,7 +44,6 @@
 #define SSID_LOG_MAX (MSG_SSID_MAX * 4 + 1)
 
 static void network_sync(struct network *net);
-static void network_raise_ap(struct network *net);
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -77,8 +76,8 @@ network_own_ssid(const struct network *net, struct msg_ssid *out)
 		     strnlen(net->snapshot.ap_ssid, MSG_SSID_MAX));
 }
 
-static const char *
-ssid_log(char *buf, size_t size, const struct msg_ssid *ssid)
+const char *
+network_ssid_log(char *buf, size_t size, const struct msg_ssid *ssid)
 {
 	return log_escape(buf, size, ssid->bytes, ssid->len);
 }
@@ -89,8 +88,8 @@ network_cancelled(const GError *error)
 	return g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
-static bool
-nm_ready(const struct network *net)
+bool
+network_nm_ready(const struct network *net)
 {
 	return net->client && nm_client_get_nm_running(net->client);
 }
@@ -170,7 +169,7 @@ emit_one(struct network *net, enum wifi_state state,
  * or DISCONNECTED when that makes it legal (FAILED -> CONNECTING ->
  * CONNECTED after a device came back connected).
  */
-static void
+void
 network_emit(struct network *net, enum wifi_state state,
 	     const struct msg_ssid *ssid, const char *ip, const char *reason,
 	     const char *session_id)
@@ -211,7 +210,7 @@ static void ac_state_cb(NMActiveConnection *ac, guint state, guint reason,
 			gpointer data);
 static void ac_ip4_cb(GObject *object, GParamSpec *pspec, gpointer data);
 
-static void
+void
 network_unwatch_ac(struct network *net)
 {
 	if (!net->ac)
@@ -221,7 +220,7 @@ network_unwatch_ac(struct network *net)
 	g_clear_object(&net->ac);
 }
 
-static void
+void
 network_watch_ac(struct network *net, NMActiveConnection *ac)
 {
 	if (net->ac == ac)
@@ -235,8 +234,6 @@ network_watch_ac(struct network *net, NMActiveConnection *ac)
 }
 
 /* ---- retries in AP mode ------------------------------------------------ */
-
-static void network_start_join(struct network *net, bool user);
 
 static unsigned int
 ap_clients(struct network *net)
@@ -441,7 +438,7 @@ network_scan_finished(struct network *net)
  * still scan, then the in-memory profile. Needs the snapshot's AP SSID
  * and password; without them it waits for the snapshot.
  */
-static void
+void
 network_raise_ap(struct network *net)
 {
 	NMActiveConnection *active;
@@ -477,8 +474,8 @@ network_raise_ap(struct network *net)
 	network_scan_before_ap(net);
 }
 
-static void
-leave_ap_mode(struct network *net)
+void
+network_leave_ap_mode(struct network *net)
 {
 	int r;
 
@@ -494,7 +491,7 @@ leave_ap_mode(struct network *net)
 
 /* ---- connected, lost ------------------------------------------------------ */
 
-static void
+void
 network_connected(struct network *net, NMActiveConnection *ac)
 {
 	NMRemoteConnection *remote = nm_active_connection_get_connection(ac);
@@ -513,7 +510,7 @@ network_connected(struct network *net, NMActiveConnection *ac)
 
 	if (net->phase != NETWORK_PHASE_CONNECTED)
 		log_info("Connected to \"%s\" as %s",
-			 ssid_log(name, sizeof(name), &ssid), ip);
+			 network_ssid_log(name, sizeof(name), &ssid), ip);
 
 	net->phase = NETWORK_PHASE_CONNECTED;
 	net->retry_allowed = true;
@@ -549,7 +546,7 @@ network_lost(struct network *net)
 	network_unwatch_ac(net);
 
 	log_info("Lost the connection to \"%s\", waiting %u s for it to come "
-		 "back", ssid_log(name, sizeof(name), &ssid),
+		 "back", network_ssid_log(name, sizeof(name), &ssid),
 		 net->cfg->reconnect_grace_s);
 	snprintf(reason, sizeof(reason), "Lost the connection");
 
@@ -558,359 +555,6 @@ network_lost(struct network *net)
 	network_timeout_clear(&net->grace_timer);
 	net->grace_timer = network_timeout_new(net,
 		net->cfg->reconnect_grace_s * 1000, lost_grace_cb);
-}
-
-/* ---- joining ----------------------------------------------------------------- */
-
-static void
-profile_deleted_cb(GObject *source, GAsyncResult *result, gpointer data)
-{
-	GError *error = NULL;
-
-	(void)data;
-	if (!nm_remote_connection_delete_finish(NM_REMOTE_CONNECTION(source),
-						result, &error)) {
-		if (!network_cancelled(error))
-			log_warning("Failed to delete a profile: %s, ignoring",
-				    error->message);
-		g_error_free(error);
-	}
-}
-
-static void
-delete_profile(struct network *net, const char *uuid)
-{
-	NMRemoteConnection *remote;
-
-	remote = nm_client_get_connection_by_uuid(net->client, uuid);
-	if (remote)
-		nm_remote_connection_delete_async(remote, net->cancellable,
-						  profile_deleted_cb, net);
-}
-
-/* Deletes older profiles of the network just joined: one per SSID. */
-static void
-delete_duplicates(struct network *net, const char *keep_uuid,
-		  const struct msg_ssid *ssid)
-{
-	const GPtrArray *all = nm_client_get_connections(net->client);
-	struct msg_ssid other;
-	NMConnection *c;
-	guint i;
-
-	for (i = 0; all && i < all->len; i++) {
-		c = all->pdata[i];
-		if (!network_profile_is_client(c) ||
-		    !g_strcmp0(nm_connection_get_uuid(c), keep_uuid) ||
-		    !network_profile_ssid(c, &other) ||
-		    other.len != ssid->len ||
-		    memcmp(other.bytes, ssid->bytes, ssid->len))
-			continue;
-
-		nm_remote_connection_delete_async(NM_REMOTE_CONNECTION(c),
-						  net->cancellable,
-						  profile_deleted_cb, net);
-	}
-}
-
-static void
-join_clear(struct network *net)
-{
-	network_timeout_clear(&net->join.timeout);
-	explicit_bzero(&net->join, sizeof(net->join));
-}
-
-static void
-join_succeeded(struct network *net, NMActiveConnection *ac)
-{
-	network_timeout_clear(&net->join.timeout);
-	if (net->join.profile_new)
-		delete_duplicates(net, net->join.profile_uuid, &net->join.ssid);
-
-	network_connected(net, ac);
-	explicit_bzero(net->join.password, sizeof(net->join.password));
-}
-
-/*
- * A join ended without a connection. A person's join reports FAILED with
- * the reason and forgets the profile it added; a retry goes quietly back.
- * Either way the access point comes back with the same name and password.
- */
-static void
-join_failed(struct network *net, enum network_failure failure)
-{
-	char reason[MSG_TEXT_MAX], name[SSID_LOG_MAX];
-	NMActiveConnection *ac = net->ac;
-
-	if (net->phase != NETWORK_PHASE_JOINING)
-		return;
-
-	if (failure == NETWORK_FAILURE_NONE)
-		failure = NETWORK_FAILURE_OTHER;
-
-	network_reason_text(failure, &net->join.ssid, reason, sizeof(reason));
-	log_info("Failed to join \"%s\": %s",
-		 ssid_log(name, sizeof(name), &net->join.ssid), reason);
-
-	/* a join still running in NM must not take the AP down later */
-	if (ac && nm_active_connection_get_state(ac) <
-			  NM_ACTIVE_CONNECTION_STATE_DEACTIVATING &&
-	    nm_ready(net))
-		nm_client_deactivate_connection_async(net->client, ac, NULL,
-						      NULL, NULL);
-	network_unwatch_ac(net);
-
-	if (net->join.user) {
-		network_emit(net, WIFI_STATE_FAILED, &net->join.ssid, "",
-			     reason, net->join.session_id);
-		if (net->join.profile_new && nm_ready(net))
-			delete_profile(net, net->join.profile_uuid);
-	}
-
-	join_clear(net);
-	if (nm_ready(net))
-		network_raise_ap(net);
-	else
-		net->phase = NETWORK_PHASE_STARTING;
-}
-
-static gboolean
-join_timeout_cb(gpointer data)
-{
-	struct network *net = data;
-
-	network_timeout_clear(&net->join.timeout);
-	if (net->phase == NETWORK_PHASE_JOINING)
-		join_failed(net, net->join.user ? NETWORK_FAILURE_TIMEOUT :
-						  NETWORK_FAILURE_OTHER);
-	return G_SOURCE_REMOVE;
-}
-
-static void
-join_activation_started(struct network *net, NMActiveConnection *ac)
-{
-	NMRemoteConnection *remote = nm_active_connection_get_connection(ac);
-
-	if (remote && net->join.profile_new)
-		msg_strlcpy(net->join.profile_uuid,
-			    sizeof(net->join.profile_uuid),
-			    nm_connection_get_uuid(NM_CONNECTION(remote)));
-
-	net->join.activating = true;
-	network_watch_ac(net, ac);
-	network_emit(net, WIFI_STATE_CONNECTING, &net->join.ssid, "", "",
-		     net->join.session_id);
-
-	if (nm_active_connection_get_state(ac) ==
-	    NM_ACTIVE_CONNECTION_STATE_ACTIVATED)
-		join_succeeded(net, ac);
-}
-
-static void
-join_added_cb(GObject *source, GAsyncResult *result, gpointer data)
-{
-	struct network *net = data;
-	NMActiveConnection *ac;
-	GError *error = NULL;
-
-	ac = nm_client_add_and_activate_connection2_finish(NM_CLIENT(source),
-							   result, NULL,
-							   &error);
-	if (!ac) {
-		if (!network_cancelled(error)) {
-			log_warning("Failed to add the profile: %s",
-				    error->message);
-			join_failed(net, NETWORK_FAILURE_OTHER);
-		}
-		g_error_free(error);
-		return;
-	}
-
-	if (net->phase == NETWORK_PHASE_JOINING && !net->join.activating)
-		join_activation_started(net, ac);
-	g_object_unref(ac);
-}
-
-static void
-join_activated_cb(GObject *source, GAsyncResult *result, gpointer data)
-{
-	struct network *net = data;
-	NMActiveConnection *ac;
-	GError *error = NULL;
-
-	ac = nm_client_activate_connection_finish(NM_CLIENT(source), result,
-						  &error);
-	if (!ac) {
-		if (!network_cancelled(error)) {
-			log_warning("Failed to activate the known network: %s",
-				    error->message);
-			join_failed(net, NETWORK_FAILURE_OTHER);
-		}
-		g_error_free(error);
-		return;
-	}
-
-	if (net->phase == NETWORK_PHASE_JOINING && !net->join.activating)
-		join_activation_started(net, ac);
-	g_object_unref(ac);
-}
-
-/* The strongest access point of @ssid, for its security flags. */
-static NMAccessPoint *
-find_ap(struct network *net, const struct msg_ssid *ssid)
-{
-	const GPtrArray *aps;
-	NMAccessPoint *best = NULL;
-	const void *data;
-	GBytes *bytes;
-	gsize len;
-	guint i;
-
-	aps = nm_device_wifi_get_access_points(net->device);
-	for (i = 0; aps && i < aps->len; i++) {
-		bytes = nm_access_point_get_ssid(aps->pdata[i]);
-		if (!bytes)
-			continue;
-
-		data = g_bytes_get_data(bytes, &len);
-		if (len != ssid->len || memcmp(data, ssid->bytes, len))
-			continue;
-
-		if (!best || nm_access_point_get_strength(aps->pdata[i]) >
-				     nm_access_point_get_strength(best))
-			best = aps->pdata[i];
-	}
-
-	return best;
-}
-
-static void
-join_add_profile(struct network *net)
-{
-	struct network_join *join = &net->join;
-	enum network_key_mgmt key_mgmt;
-	GVariantBuilder options;
-	NMConnection *profile;
-	NMAccessPoint *ap;
-	GError *error = NULL;
-
-	ap = find_ap(net, &join->ssid);
-	key_mgmt = network_key_mgmt_for(
-		ap ? nm_access_point_get_flags(ap) : 0,
-		ap ? nm_access_point_get_wpa_flags(ap) : 0,
-		ap ? nm_access_point_get_rsn_flags(ap) : 0,
-		join->password[0] != '\0');
-
-	profile = network_client_profile_new(&join->ssid, join->password,
-					     join->hidden, key_mgmt, &error);
-	if (!profile) {
-		log_warning("Failed to build the profile: %s", error->message);
-		g_error_free(error);
-		join_failed(net, NETWORK_FAILURE_OTHER);
-		return;
-	}
-
-	join->profile_new = true;
-	msg_strlcpy(join->profile_uuid, sizeof(join->profile_uuid),
-		    nm_connection_get_uuid(profile));
-
-	g_variant_builder_init(&options, G_VARIANT_TYPE_VARDICT);
-	g_variant_builder_add(&options, "{sv}", "persist",
-			      g_variant_new_string("disk"));
-	nm_client_add_and_activate_connection2(net->client, profile,
-					       NM_DEVICE(net->device), NULL,
-					       g_variant_builder_end(&options),
-					       net->cancellable, join_added_cb,
-					       net);
-	g_object_unref(profile);
-}
-
-static void
-join_activate(struct network *net)
-{
-	NMRemoteConnection *known;
-
-	if (net->phase != NETWORK_PHASE_JOINING)
-		return;
-
-	leave_ap_mode(net);
-
-	if (net->join.user) {
-		join_add_profile(net);
-		return;
-	}
-
-	known = nm_client_get_connection_by_uuid(net->client,
-						 net->join.profile_uuid);
-	if (!known) {
-		join_failed(net, NETWORK_FAILURE_OTHER);
-		return;
-	}
-
-	nm_client_activate_connection_async(net->client, NM_CONNECTION(known),
-					    NM_DEVICE(net->device), NULL,
-					    net->cancellable, join_activated_cb,
-					    net);
-}
-
-static void
-deactivated_for_join_cb(GObject *source, GAsyncResult *result,
-			gpointer data)
-{
-	struct network *net = data;
-	GError *error = NULL;
-
-	if (!nm_client_deactivate_connection_finish(NM_CLIENT(source), result,
-						    &error)) {
-		if (network_cancelled(error)) {
-			g_error_free(error);
-			return;
-		}
-
-		/* already gone is as good as deactivated */
-		log_debug("Deactivation before the join: %s", error->message);
-		g_error_free(error);
-	}
-
-	join_activate(net);
-}
-
-/*
- * Starts the join described in net->join: SWITCHING for a person's join,
- * the active connection (the AP) down, then the profile up.
- */
-static void
-network_start_join(struct network *net, bool user)
-{
-	NMActiveConnection *active;
-	char name[SSID_LOG_MAX];
-	unsigned int timeout_s = net->cfg->join_timeout_s;
-
-	net->join.user = user;
-	net->phase = NETWORK_PHASE_JOINING;
-	network_timeout_clear(&net->grace_timer);
-	network_timeout_clear(&net->retry_timer);
-	network_unwatch_ac(net);
-
-	log_info("%s \"%s\"", user ? "Joining" : "Retrying",
-		 ssid_log(name, sizeof(name), &net->join.ssid));
-
-	if (user)
-		network_emit(net, WIFI_STATE_SWITCHING, &net->join.ssid, "", "",
-			     net->join.session_id);
-
-	net->join.timeout = network_timeout_new(net, MAX(timeout_s, 1) * 1000,
-						join_timeout_cb);
-
-	active = nm_device_get_active_connection(NM_DEVICE(net->device));
-	if (!active) {
-		join_activate(net);
-		return;
-	}
-
-	nm_client_deactivate_connection_async(net->client, active,
-					      net->cancellable,
-					      deactivated_for_join_cb, net);
 }
 
 /* ---- NetworkManager's signals ------------------------------------------------ */
@@ -945,9 +589,9 @@ ac_state_cb(NMActiveConnection *ac, guint state, guint reason, gpointer data)
 		break;
 	case NETWORK_PHASE_JOINING:
 		if (state == NM_ACTIVE_CONNECTION_STATE_ACTIVATED)
-			join_succeeded(net, ac);
+			network_join_succeeded(net, ac);
 		else if (state == NM_ACTIVE_CONNECTION_STATE_DEACTIVATED)
-			join_failed(net, network_reason_from_active(reason));
+			network_join_failed(net, network_reason_from_active(reason));
 		break;
 	case NETWORK_PHASE_BOOT_WAIT:
 	case NETWORK_PHASE_LOST:
@@ -1002,7 +646,7 @@ device_state_cb(NMDevice *device, guint new_state, guint old_state,
 	case NETWORK_PHASE_JOINING:
 		/* the device's reason says more than the connection's */
 		if (net->join.activating && new_state == NM_DEVICE_STATE_FAILED)
-			join_failed(net, network_reason_from_device(reason));
+			network_join_failed(net, network_reason_from_device(reason));
 		break;
 	case NETWORK_PHASE_CONNECTED:
 		if (old_state == NM_DEVICE_STATE_ACTIVATED &&
@@ -1125,7 +769,7 @@ network_check_hostname(struct network *net)
 	char want[64];
 	char *current = NULL;
 
-	if (!nm_ready(net) || net->hostname_busy || !net->snapshot.device_id[0])
+	if (!network_nm_ready(net) || net->hostname_busy || !net->snapshot.device_id[0])
 		return;
 
 	snprintf(want, sizeof(want), "distiller-%s", net->snapshot.device_id);
@@ -1154,7 +798,7 @@ no_device(struct network *net)
 		return;
 
 	log_warning("No WiFi device found, waiting for one");
-	join_clear(net);
+	network_join_clear(net);
 	network_timeout_clear(&net->grace_timer);
 	network_timeout_clear(&net->retry_timer);
 	net->phase = NETWORK_PHASE_NO_DEVICE;
@@ -1213,7 +857,7 @@ network_boot(struct network *net)
 		    nm_connection_get_uuid(NM_CONNECTION(known)));
 	net->retry_allowed = true;
 	log_info("Waiting up to %u s for saved network \"%s\"",
-		 net->cfg->boot_grace_s, ssid_log(name, sizeof(name), &ssid));
+		 net->cfg->boot_grace_s, network_ssid_log(name, sizeof(name), &ssid));
 
 	net->phase = NETWORK_PHASE_BOOT_WAIT;
 	net->grace_timer = network_timeout_new(net,
@@ -1241,7 +885,7 @@ network_sync(struct network *net)
 {
 	NMActiveConnection *active;
 
-	if (!net->have_snapshot || !nm_ready(net))
+	if (!net->have_snapshot || !network_nm_ready(net))
 		return;
 
 	bind_device(net);
@@ -1296,7 +940,7 @@ nm_running_cb(GObject *object, GParamSpec *pspec, gpointer data)
 			     reason, net->join.session_id);
 	}
 
-	join_clear(net);
+	network_join_clear(net);
 	unbind_device(net);
 	network_timeout_clear(&net->grace_timer);
 	network_timeout_clear(&net->retry_timer);
@@ -1323,12 +967,12 @@ device_removed_cb(NMClient *client, NMDevice *device, gpointer data)
 	struct network *net = data;
 
 	/* NM leaving takes its devices along: nm-running says the rest */
-	if (NM_DEVICE(net->device) != device || !nm_ready(net) ||
+	if (NM_DEVICE(net->device) != device || !network_nm_ready(net) ||
 	    !nm_client_get_dbus_name_owner(client))
 		return;
 
 	unbind_device(net);
-	join_clear(net);
+	network_join_clear(net);
 	network_sync(net);
 }
 
@@ -1407,7 +1051,7 @@ bus_closed_cb(GDBusConnection *bus, gboolean remote_peer_vanished,
 	(void)remote_peer_vanished;
 	log_warning("Lost the system bus: %s, reconnecting",
 		    error ? error->message : "closed");
-	join_clear(net);
+	network_join_clear(net);
 	unbind_device(net);
 	network_scan_flush(net, "NetworkManager is not reachable");
 	drop_client(net);
@@ -1475,8 +1119,8 @@ network_connect_bus(struct network *net)
 
 /* ---- requests --------------------------------------------------------------------- */
 
-static void
-reply(struct network *net, const struct msg *request, int code,
+void
+network_reply(struct network *net, const struct msg *request, int code,
       const char *error, const char *session_id)
 {
 	struct msg answer = { .type = MSG_REPLY };
@@ -1493,90 +1137,6 @@ reply(struct network *net, const struct msg *request, int code,
 	if (r < 0)
 		log_warning("Failed to answer %s: %s, ignoring",
 			    request->sender, strerror(-r));
-}
-
-static bool
-password_valid(const char *password)
-{
-	size_t len = strlen(password), i;
-
-	if (len == 0)
-		return true;
-
-	if (len == 64) {
-		for (i = 0; i < len; i++) {
-			if (!g_ascii_isxdigit(password[i]))
-				return false;
-		}
-		return true;
-	}
-
-	if (len < 8 || len > 63)
-		return false;
-
-	for (i = 0; i < len; i++) {
-		if (password[i] < 0x20 || password[i] > 0x7e)
-			return false;
-	}
-
-	return true;
-}
-
-static bool
-join_in_progress(const struct network *net)
-{
-	return net->phase == NETWORK_PHASE_JOINING ||
-	       net->phase == NETWORK_PHASE_LEAVING ||
-	       net->reported == WIFI_STATE_SWITCHING ||
-	       net->reported == WIFI_STATE_CONNECTING;
-}
-
-static void
-handle_connect(struct network *net, const struct msg *m)
-{
-	const struct msg_connect_request *req = &m->body.connect;
-
-	if (req->ssid.len < 1 || req->ssid.len > MSG_SSID_MAX) {
-		reply(net, m, -EINVAL, "The network name must be 1 to 32 bytes",
-		      req->session_id);
-		return;
-	}
-
-	if (!password_valid(req->password)) {
-		reply(net, m, -EINVAL,
-		      "The password must be 8 to 63 characters or 64 hex "
-		      "digits", req->session_id);
-		return;
-	}
-
-	if (!nm_ready(net)) {
-		reply(net, m, -ENODEV, "NetworkManager is not running",
-		      req->session_id);
-		return;
-	}
-
-	if (!net->device) {
-		reply(net, m, -ENODEV, "No WiFi device found", req->session_id);
-		return;
-	}
-
-	if (join_in_progress(net)) {
-		reply(net, m, -EBUSY,
-		      "A connection attempt is already in progress",
-		      req->session_id);
-		return;
-	}
-
-	reply(net, m, 0, "", req->session_id);
-
-	join_clear(net);
-	net->join.ssid = req->ssid;
-	net->join.hidden = req->hidden;
-	msg_strlcpy(net->join.password, sizeof(net->join.password),
-		    req->password);
-	msg_strlcpy(net->join.session_id, sizeof(net->join.session_id),
-		    req->session_id);
-	network_start_join(net, true);
 }
 
 static void
@@ -1608,19 +1168,19 @@ handle_disconnect(struct network *net, const struct msg *m)
 	NMActiveConnection *active = NULL;
 	bool forget = m->body.disconnect.forget;
 
-	reply(net, m, 0, "", "");
-	if (!nm_ready(net) || !net->device)
+	network_reply(net, m, 0, "", "");
+	if (!network_nm_ready(net) || !net->device)
 		return;
 
 	/* a person chose to leave: no quiet retries until the next join */
 	net->retry_allowed = false;
-	join_clear(net);
+	network_join_clear(net);
 	network_timeout_clear(&net->grace_timer);
 	network_timeout_clear(&net->retry_timer);
 
 	if (forget && net->known_uuid[0]) {
 		log_info("Forgetting the known network");
-		delete_profile(net, net->known_uuid);
+		network_delete_profile(net, net->known_uuid);
 		net->known_uuid[0] = '\0';
 	}
 
@@ -1655,7 +1215,7 @@ handle_snapshot(struct network *net, const struct msg *m)
 	if (first)
 		net->reported = snap->state;
 
-	if (first || (net->phase == NETWORK_PHASE_STARTING && nm_ready(net))) {
+	if (first || (net->phase == NETWORK_PHASE_STARTING && network_nm_ready(net))) {
 		network_sync(net);
 		return;
 	}
@@ -1679,7 +1239,7 @@ network_handle(struct actor *self, void *state, const struct msg *m)
 		handle_snapshot(net, m);
 		break;
 	case MSG_CONNECT_REQUEST:
-		handle_connect(net, m);
+		network_handle_connect(net, m);
 		break;
 	case MSG_DISCONNECT_REQUEST:
 		handle_disconnect(net, m);
@@ -1761,7 +1321,7 @@ network_shutdown(struct network *net)
 	GSource *timeout;
 
 	g_cancellable_cancel(net->cancellable);
-	join_clear(net);
+	network_join_clear(net);
 	network_scan_flush(net, "The network service is stopping");
 	network_scan_fini(net);
 	unbind_device(net);

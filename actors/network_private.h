@@ -13,6 +13,7 @@
 
 #include <NetworkManager.h>
 
+#include "actors/network_reason.h"
 #include "actors/network_scan.h"
 #include "messages/msg.h"
 
@@ -102,6 +103,22 @@ struct network {
 	struct network_scan_ap aps[NETWORK_APS_MAX];
 };
 
+/* network_join.c */
+
+/* Starts the join described in net->join; @user: a person asked. */
+void network_start_join(struct network *net, bool user);
+
+/* The join ended; the AP comes back (see network_join.c). */
+void network_join_succeeded(struct network *net, NMActiveConnection *ac);
+void network_join_failed(struct network *net, enum network_failure failure);
+void network_join_clear(struct network *net);
+
+/* Deletes the saved profile @uuid, if NetworkManager has it. */
+void network_delete_profile(struct network *net, const char *uuid);
+
+/* MSG_CONNECT_REQUEST: validated, refused while a join runs, started. */
+void network_handle_connect(struct network *net, const struct msg *m);
+
 /* network_scan_request.c */
 
 /* Answers or queues a MSG_SCAN_REQUEST. */
@@ -127,6 +144,36 @@ int network_ap_stations(struct network *net, unsigned int *count);
 void network_scan_fini(struct network *net);
 
 /* network.c */
+
+bool network_nm_ready(const struct network *net);
+const char *network_ssid_log(char *buf, size_t size,
+			     const struct msg_ssid *ssid);
+
+/*
+ * Reports a fact to "state", dropping repeats and bridging a step the
+ * state table refuses through CONNECTING or DISCONNECTED when that makes
+ * it legal.
+ */
+void network_emit(struct network *net, enum wifi_state state,
+		  const struct msg_ssid *ssid, const char *ip,
+		  const char *reason, const char *session_id);
+
+/* Follows @ac's state and address (one at a time), or stops following. */
+void network_watch_ac(struct network *net, NMActiveConnection *ac);
+void network_unwatch_ac(struct network *net);
+
+/* Scans once, then raises the hotspot (needs the snapshot's AP keys). */
+void network_raise_ap(struct network *net);
+
+/* Leaving AP mode: the captive portal drop-in goes. */
+void network_leave_ap_mode(struct network *net);
+
+/* Connected through @ac: CONNECTED with its address; it is known now. */
+void network_connected(struct network *net, NMActiveConnection *ac);
+
+/* Answers @request with MSG_REPLY. */
+void network_reply(struct network *net, const struct msg *request, int code,
+		   const char *error, const char *session_id);
 
 /* The pre-AP scan finished (or gave up): the AP goes up now. */
 void network_scan_finished(struct network *net);

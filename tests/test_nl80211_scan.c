@@ -229,7 +229,8 @@ bss(struct nlbuf *b, const char *ssid, const uint8_t *ies, size_t ies_len,
 	all[0] = 0;
 	all[1] = (uint8_t)ssid_len;
 	memcpy(all + 2, ssid, ssid_len);
-	memcpy(all + 2 + ssid_len, ies, ies_len);
+	if (ies_len)
+		memcpy(all + 2 + ssid_len, ies, ies_len);
 
 	msg_begin(b, FAMILY, NL80211_CMD_NEW_SCAN_RESULTS);
 	attr_u32(b, NL80211_ATTR_IFINDEX, 3);
