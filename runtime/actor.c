@@ -28,8 +28,7 @@
 #include <unistd.h>
 
 #include <nng/nng.h>
-#include <nng/protocol/pipeline0/pull.h>
-#include <nng/protocol/pipeline0/push.h>
+#include <nng/protocol/pair1/pair.h>
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/pubsub0/sub.h>
 
@@ -80,6 +79,7 @@ struct actor {
 	int result;
 	unsigned long malformed;
 
+	atomic_bool stopping;		/* a stop was requested */
 	atomic_bool exiting;		/* left its loop by itself */
 	atomic_int life;
 };
@@ -130,7 +130,7 @@ static int slot_open(struct slot *slot)
 
 	actor_url(url, sizeof(url), slot->def->name);
 
-	rv = nng_pull0_open(&slot->pull);
+	rv = nng_pair1_open(&slot->pull);
 	if (rv)
 		return error_from_nng(rv);
 
@@ -139,7 +139,7 @@ static int slot_open(struct slot *slot)
 	if (!rv)
 		rv = nng_listen(slot->pull, url, NULL, 0);
 	if (!rv)
-		rv = nng_push0_open(&slot->push);
+		rv = nng_pair1_open(&slot->push);
 	if (!rv)
 		rv = nng_socket_set_int(slot->push, NNG_OPT_SENDBUF,
 					ACTOR_MAILBOX_DEPTH);
@@ -496,9 +496,7 @@ static int actor_receive_one(struct actor *self, nng_socket sock,
 
 static bool actor_stop_requested(struct actor *self)
 {
-	struct pollfd pfd = { .fd = self->stop_fd, .events = POLLIN };
-
-	return poll(&pfd, 1, 0) > 0;
+	return atomic_load(&self->stopping);
 }
 
 int actor_dispatch(struct actor *self)
@@ -518,12 +516,17 @@ int actor_dispatch(struct actor *self)
 	if (!m)
 		return -ENOMEM;
 
-	for (int i = 0; i < ACTOR_DISPATCH_BATCH && !rc && !self->quit; i++)
+	/*
+	 * A handler may run long; once a stop was requested (and the
+	 * runtime may have given up on this thread) touch no more mail.
+	 */
+	for (int i = 0; i < ACTOR_DISPATCH_BATCH && !rc && !self->quit &&
+			!actor_stop_requested(self); i++)
 		if (!actor_receive_one(self, slot->pull, m, &rc))
 			break;
 
 	for (int i = 0; i < ACTOR_DISPATCH_BATCH && self->has_sub && !rc &&
-			!self->quit; i++)
+			!self->quit && !actor_stop_requested(self); i++)
 		if (!actor_receive_one(self, self->sub, m, &rc))
 			break;
 
@@ -806,8 +809,11 @@ static void slot_signal_stop(struct slot *slot)
 {
 	uint64_t one = 1;
 
-	if (slot->instance &&
-	    write(slot->instance->stop_fd, &one, sizeof(one)) < 0)
+	if (!slot->instance)
+		return;
+
+	atomic_store(&slot->instance->stopping, true);
+	if (write(slot->instance->stop_fd, &one, sizeof(one)) < 0)
 		log_warning("Failed to signal %s to stop: %s",
 			    slot->def->name, strerror(errno));
 }
@@ -866,8 +872,14 @@ void runtime_free(struct runtime *rt)
 	if (!rt)
 		return;
 
-	if (rt->n_slots)
+	/*
+	 * The first actor started the others (the supervisor) and stops
+	 * them itself, in reverse order; then collect whatever remains.
+	 */
+	if (rt->n_slots) {
+		runtime_actor_stop(rt, 0);
 		runtime_stop_range(rt, 0, rt->n_slots - 1);
+	}
 
 	for (size_t i = 0; i < rt->n_slots; i++)
 		slot_close(&rt->slots[i]);

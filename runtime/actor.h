@@ -65,7 +65,11 @@ struct actor_def {
 struct runtime *runtime_new(const struct actor_def *const *defs,
 			    size_t n_defs, const struct config *cfg);
 
-/* Stops every running actor (reverse order) and frees. Main thread only. */
+/*
+ * Stops the table's first actor (the supervisor, which stops the ones it
+ * started in reverse order), then any actor still running, and frees.
+ * Main thread only.
+ */
 void runtime_free(struct runtime *rt);
 
 size_t runtime_actor_count(const struct runtime *rt);
