@@ -16,8 +16,7 @@
 
 #define DROPIN_TEXT_MAX 512
 
-int
-dnsmasq_dropin_render(const char *ap_ip, char *out, size_t size)
+int dnsmasq_dropin_render(const char *ap_ip, char *out, size_t size)
 {
 	struct in_addr addr;
 	int n;
@@ -30,21 +29,20 @@ dnsmasq_dropin_render(const char *ap_ip, char *out, size_t size)
 	 * connectivity check lands on the portal; option 114 lets RFC 8910
 	 * clients find the portal's API without guessing.
 	 */
-	n = snprintf(out, size,
-		     "# Written by distiller-wifi while its access point is up;\n"
-		     "# removed when the access point goes down.\n"
-		     "address=/#/%s\n"
-		     "dhcp-option=114,\"http://%s" DNSMASQ_DROPIN_PORTAL_PATH
-		     "\"\n",
-		     ap_ip, ap_ip);
+	n = snprintf(
+		out, size,
+		"# Written by distiller-wifi while its access point is up;\n"
+		"# removed when the access point goes down.\n"
+		"address=/#/%s\n"
+		"dhcp-option=114,\"http://%s" DNSMASQ_DROPIN_PORTAL_PATH "\"\n",
+		ap_ip, ap_ip);
 	if (n < 0 || (size_t)n >= size)
 		return -ENOSPC;
 
 	return 0;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
+static int write_all(int fd, const char *buf, size_t len)
 {
 	ssize_t n;
 
@@ -63,8 +61,7 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static int
-fsync_dir(const char *dir)
+static int fsync_dir(const char *dir)
 {
 	int fd, r = 0;
 
@@ -79,8 +76,7 @@ fsync_dir(const char *dir)
 	return r;
 }
 
-int
-dnsmasq_dropin_write(const char *dir, const char *ap_ip)
+int dnsmasq_dropin_write(const char *dir, const char *ap_ip)
 {
 	char text[DROPIN_TEXT_MAX];
 	char path[PATH_MAX], tmp[PATH_MAX];
@@ -122,8 +118,7 @@ dnsmasq_dropin_write(const char *dir, const char *ap_ip)
 	return fsync_dir(dir);
 }
 
-int
-dnsmasq_dropin_remove(const char *dir)
+int dnsmasq_dropin_remove(const char *dir)
 {
 	char path[PATH_MAX];
 

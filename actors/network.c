@@ -45,10 +45,10 @@
 
 static void network_sync(struct network *net);
 
-/* ---- small helpers ---------------------------------------------------- */
+/* ---- small helpers ------------------------------------------------------ */
 
-GSource *
-network_timeout_new(struct network *net, unsigned int ms, GSourceFunc cb)
+GSource *network_timeout_new(struct network *net, unsigned int ms,
+			     GSourceFunc cb)
 {
 	GSource *source = g_timeout_source_new(ms);
 
@@ -57,8 +57,7 @@ network_timeout_new(struct network *net, unsigned int ms, GSourceFunc cb)
 	return source;
 }
 
-void
-network_timeout_clear(GSource **source)
+void network_timeout_clear(GSource **source)
 {
 	if (!*source)
 		return;
@@ -68,35 +67,31 @@ network_timeout_clear(GSource **source)
 	*source = NULL;
 }
 
-void
-network_own_ssid(const struct network *net, struct msg_ssid *out)
+void network_own_ssid(const struct network *net, struct msg_ssid *out)
 {
 	memset(out, 0, sizeof(*out));
 	msg_ssid_set(out, net->snapshot.ap_ssid,
 		     strnlen(net->snapshot.ap_ssid, MSG_SSID_MAX));
 }
 
-const char *
-network_ssid_log(char *buf, size_t size, const struct msg_ssid *ssid)
+const char *network_ssid_log(char *buf, size_t size,
+			     const struct msg_ssid *ssid)
 {
 	return log_escape(buf, size, ssid->bytes, ssid->len);
 }
 
-bool
-network_cancelled(const GError *error)
+bool network_cancelled(const GError *error)
 {
 	return g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
-bool
-network_nm_ready(const struct network *net)
+bool network_nm_ready(const struct network *net)
 {
 	return net->client && nm_client_get_nm_running(net->client);
 }
 
-static void
-ip4_address(NMActiveConnection *ac, NMDevice *device, char *out,
-	    size_t size)
+static void ip4_address(NMActiveConnection *ac, NMDevice *device, char *out,
+			size_t size)
 {
 	NMIPConfig *config = NULL;
 	GPtrArray *addresses;
@@ -115,8 +110,7 @@ ip4_address(NMActiveConnection *ac, NMDevice *device, char *out,
 			    nm_ip_address_get_address(addresses->pdata[0]));
 }
 
-static bool
-ac_profile_ssid(NMActiveConnection *ac, struct msg_ssid *out)
+static bool ac_profile_ssid(NMActiveConnection *ac, struct msg_ssid *out)
 {
 	NMRemoteConnection *remote = nm_active_connection_get_connection(ac);
 
@@ -124,8 +118,7 @@ ac_profile_ssid(NMActiveConnection *ac, struct msg_ssid *out)
 	return remote && network_profile_ssid(NM_CONNECTION(remote), out);
 }
 
-static bool
-ac_is_ap(NMActiveConnection *ac)
+static bool ac_is_ap(NMActiveConnection *ac)
 {
 	NMRemoteConnection *remote = nm_active_connection_get_connection(ac);
 
@@ -135,12 +128,11 @@ ac_is_ap(NMActiveConnection *ac)
 	return !g_strcmp0(nm_active_connection_get_id(ac), NETWORK_AP_ID);
 }
 
-/* ---- facts for the state actor --------------------------------------- */
+/* ---- facts for the state actor ------------------------------------------ */
 
-static void
-emit_one(struct network *net, enum wifi_state state,
-	 const struct msg_ssid *ssid, const char *ip, const char *reason,
-	 const char *session_id)
+static void emit_one(struct network *net, enum wifi_state state,
+		     const struct msg_ssid *ssid, const char *ip,
+		     const char *reason, const char *session_id)
 {
 	struct msg m = { .type = MSG_NET_EVENT };
 	struct msg_net_event *ev = &m.body.net_event;
@@ -169,13 +161,13 @@ emit_one(struct network *net, enum wifi_state state,
  * or DISCONNECTED when that makes it legal (FAILED -> CONNECTING ->
  * CONNECTED after a device came back connected).
  */
-void
-network_emit(struct network *net, enum wifi_state state,
-	     const struct msg_ssid *ssid, const char *ip, const char *reason,
-	     const char *session_id)
+void network_emit(struct network *net, enum wifi_state state,
+		  const struct msg_ssid *ssid, const char *ip,
+		  const char *reason, const char *session_id)
 {
 	static const enum wifi_state bridges[] = {
-		WIFI_STATE_CONNECTING, WIFI_STATE_DISCONNECTED,
+		WIFI_STATE_CONNECTING,
+		WIFI_STATE_DISCONNECTED,
 	};
 	enum wifi_state from = net->reported;
 	size_t i;
@@ -204,14 +196,13 @@ network_emit(struct network *net, enum wifi_state state,
 	emit_one(net, state, ssid, ip, reason, session_id);
 }
 
-/* ---- watching one activation ------------------------------------------ */
+/* ---- watching one activation -------------------------------------------- */
 
 static void ac_state_cb(NMActiveConnection *ac, guint state, guint reason,
 			gpointer data);
 static void ac_ip4_cb(GObject *object, GParamSpec *pspec, gpointer data);
 
-void
-network_unwatch_ac(struct network *net)
+void network_unwatch_ac(struct network *net)
 {
 	if (!net->ac)
 		return;
@@ -220,8 +211,7 @@ network_unwatch_ac(struct network *net)
 	g_clear_object(&net->ac);
 }
 
-void
-network_watch_ac(struct network *net, NMActiveConnection *ac)
+void network_watch_ac(struct network *net, NMActiveConnection *ac)
 {
 	if (net->ac == ac)
 		return;
@@ -233,10 +223,9 @@ network_watch_ac(struct network *net, NMActiveConnection *ac)
 			 G_CALLBACK(ac_ip4_cb), net);
 }
 
-/* ---- retries in AP mode ------------------------------------------------ */
+/* ---- retries in AP mode ------------------------------------------------- */
 
-static unsigned int
-ap_clients(struct network *net)
+static unsigned int ap_clients(struct network *net)
 {
 	const char *dir = net->cfg->nm_lease_dir[0] ? net->cfg->nm_lease_dir :
 						      NETWORK_LEASE_DIR_DEFAULT;
@@ -256,8 +245,7 @@ ap_clients(struct network *net)
 	return stations + (leases > 0 ? (unsigned int)leases : 0);
 }
 
-static gboolean
-retry_timer_cb(gpointer data)
+static gboolean retry_timer_cb(gpointer data)
 {
 	struct network *net = data;
 	NMRemoteConnection *known;
@@ -282,9 +270,10 @@ retry_timer_cb(gpointer data)
 	clients = ap_clients(net);
 	if (clients) {
 		log_debug("Not retrying the known network: %u clients on the "
-			  "access point", clients);
-		net->retry_timer = network_timeout_new(net,
-			net->retry_delay_s * 1000, retry_timer_cb);
+			  "access point",
+			  clients);
+		net->retry_timer = network_timeout_new(
+			net, net->retry_delay_s * 1000, retry_timer_cb);
 		return G_SOURCE_REMOVE;
 	}
 
@@ -298,8 +287,7 @@ retry_timer_cb(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void
-schedule_retry(struct network *net)
+static void schedule_retry(struct network *net)
 {
 	network_timeout_clear(&net->retry_timer);
 
@@ -313,10 +301,9 @@ schedule_retry(struct network *net)
 					       retry_timer_cb);
 }
 
-/* ---- the access point ---------------------------------------------------- */
+/* ---- the access point --------------------------------------------------- */
 
-static void
-ap_is_up(struct network *net)
+static void ap_is_up(struct network *net)
 {
 	char ssid[SSID_LOG_MAX];
 
@@ -329,8 +316,7 @@ ap_is_up(struct network *net)
 	schedule_retry(net);
 }
 
-static void
-ap_failed(struct network *net, const char *why)
+static void ap_failed(struct network *net, const char *why)
 {
 	struct msg_ssid ssid;
 	char reason[MSG_TEXT_MAX];
@@ -348,20 +334,18 @@ ap_failed(struct network *net, const char *why)
 
 	delay = MIN(1u << MIN(net->ap_failures, 6u), AP_RETRY_MAX_S);
 	network_timeout_clear(&net->retry_timer);
-	net->retry_timer = network_timeout_new(net, delay * 1000,
-					       retry_timer_cb);
+	net->retry_timer =
+		network_timeout_new(net, delay * 1000, retry_timer_cb);
 }
 
-static void
-ap_added_cb(GObject *source, GAsyncResult *result, gpointer data)
+static void ap_added_cb(GObject *source, GAsyncResult *result, gpointer data)
 {
 	struct network *net = data;
 	NMActiveConnection *ac;
 	GError *error = NULL;
 
-	ac = nm_client_add_and_activate_connection2_finish(NM_CLIENT(source),
-							   result, NULL,
-							   &error);
+	ac = nm_client_add_and_activate_connection2_finish(
+		NM_CLIENT(source), result, NULL, &error);
 	if (!ac) {
 		if (!network_cancelled(error) && net->phase == NETWORK_PHASE_AP)
 			ap_failed(net, error->message);
@@ -379,8 +363,7 @@ ap_added_cb(GObject *source, GAsyncResult *result, gpointer data)
 	g_object_unref(ac);
 }
 
-static void
-ap_activate(struct network *net)
+static void ap_activate(struct network *net)
 {
 	const struct config *cfg = net->cfg;
 	const char *iface = nm_device_get_iface(NM_DEVICE(net->device));
@@ -402,9 +385,10 @@ ap_activate(struct network *net)
 	if (cfg->captive_portal) {
 		r = dnsmasq_dropin_write(cfg->dnsmasq_dir, cfg->ap_ip);
 		if (r < 0)
-			log_warning("Failed to write the captive portal drop-in "
-				    "in %s: %s, ignoring", cfg->dnsmasq_dir,
-				    strerror(-r));
+			log_warning(
+				"Failed to write the captive portal drop-in "
+				"in %s: %s, ignoring",
+				cfg->dnsmasq_dir, strerror(-r));
 	}
 
 	msg_strlcpy(net->ap_ssid_up, sizeof(net->ap_ssid_up),
@@ -423,8 +407,7 @@ ap_activate(struct network *net)
 	g_object_unref(profile);
 }
 
-void
-network_scan_finished(struct network *net)
+void network_scan_finished(struct network *net)
 {
 	if (net->phase != NETWORK_PHASE_AP_SCAN)
 		return;
@@ -438,8 +421,7 @@ network_scan_finished(struct network *net)
  * still scan, then the in-memory profile. Needs the snapshot's AP SSID
  * and password; without them it waits for the snapshot.
  */
-void
-network_raise_ap(struct network *net)
+void network_raise_ap(struct network *net)
 {
 	NMActiveConnection *active;
 
@@ -474,8 +456,7 @@ network_raise_ap(struct network *net)
 	network_scan_before_ap(net);
 }
 
-void
-network_leave_ap_mode(struct network *net)
+void network_leave_ap_mode(struct network *net)
 {
 	int r;
 
@@ -486,13 +467,13 @@ network_leave_ap_mode(struct network *net)
 	r = dnsmasq_dropin_remove(net->cfg->dnsmasq_dir);
 	if (r < 0)
 		log_warning("Failed to remove the captive portal drop-in: %s, "
-			    "ignoring", strerror(-r));
+			    "ignoring",
+			    strerror(-r));
 }
 
-/* ---- connected, lost ------------------------------------------------------ */
+/* ---- connected, lost ---------------------------------------------------- */
 
-void
-network_connected(struct network *net, NMActiveConnection *ac)
+void network_connected(struct network *net, NMActiveConnection *ac)
 {
 	NMRemoteConnection *remote = nm_active_connection_get_connection(ac);
 	char ip[MSG_IP_MAX], name[SSID_LOG_MAX];
@@ -519,8 +500,7 @@ network_connected(struct network *net, NMActiveConnection *ac)
 		     net->join.session_id);
 }
 
-static gboolean
-lost_grace_cb(gpointer data)
+static gboolean lost_grace_cb(gpointer data)
 {
 	struct network *net = data;
 
@@ -535,8 +515,7 @@ lost_grace_cb(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void
-network_lost(struct network *net)
+static void network_lost(struct network *net)
 {
 	char reason[MSG_TEXT_MAX], name[SSID_LOG_MAX];
 	struct msg_ssid ssid = { 0 };
@@ -546,21 +525,21 @@ network_lost(struct network *net)
 	network_unwatch_ac(net);
 
 	log_info("Lost the connection to \"%s\", waiting %u s for it to come "
-		 "back", network_ssid_log(name, sizeof(name), &ssid),
+		 "back",
+		 network_ssid_log(name, sizeof(name), &ssid),
 		 net->cfg->reconnect_grace_s);
 	snprintf(reason, sizeof(reason), "Lost the connection");
 
 	net->phase = NETWORK_PHASE_LOST;
 	network_emit(net, WIFI_STATE_DISCONNECTED, &ssid, "", reason, "");
 	network_timeout_clear(&net->grace_timer);
-	net->grace_timer = network_timeout_new(net,
-		net->cfg->reconnect_grace_s * 1000, lost_grace_cb);
+	net->grace_timer = network_timeout_new(
+		net, net->cfg->reconnect_grace_s * 1000, lost_grace_cb);
 }
 
-/* ---- NetworkManager's signals ------------------------------------------------ */
+/* ---- NetworkManager's signals ------------------------------------------- */
 
-static void
-ac_ip4_cb(GObject *object, GParamSpec *pspec, gpointer data)
+static void ac_ip4_cb(GObject *object, GParamSpec *pspec, gpointer data)
 {
 	struct network *net = data;
 
@@ -572,8 +551,8 @@ ac_ip4_cb(GObject *object, GParamSpec *pspec, gpointer data)
 		network_connected(net, net->ac);
 }
 
-static void
-ac_state_cb(NMActiveConnection *ac, guint state, guint reason, gpointer data)
+static void ac_state_cb(NMActiveConnection *ac, guint state, guint reason,
+			gpointer data)
 {
 	struct network *net = data;
 
@@ -591,7 +570,8 @@ ac_state_cb(NMActiveConnection *ac, guint state, guint reason, gpointer data)
 		if (state == NM_ACTIVE_CONNECTION_STATE_ACTIVATED)
 			network_join_succeeded(net, ac);
 		else if (state == NM_ACTIVE_CONNECTION_STATE_DEACTIVATED)
-			network_join_failed(net, network_reason_from_active(reason));
+			network_join_failed(net,
+					    network_reason_from_active(reason));
 		break;
 	case NETWORK_PHASE_BOOT_WAIT:
 	case NETWORK_PHASE_LOST:
@@ -611,8 +591,7 @@ ac_state_cb(NMActiveConnection *ac, guint state, guint reason, gpointer data)
 }
 
 /* NM's own activation (autoconnect, reconnect) while we wait for it. */
-static void
-follow_nm_activation(struct network *net)
+static void follow_nm_activation(struct network *net)
 {
 	NMActiveConnection *active;
 	struct msg_ssid ssid;
@@ -632,9 +611,8 @@ follow_nm_activation(struct network *net)
 	network_emit(net, WIFI_STATE_CONNECTING, &ssid, "", "", "");
 }
 
-static void
-device_state_cb(NMDevice *device, guint new_state, guint old_state,
-		guint reason, gpointer data)
+static void device_state_cb(NMDevice *device, guint new_state, guint old_state,
+			    guint reason, gpointer data)
 {
 	struct network *net = data;
 
@@ -646,7 +624,8 @@ device_state_cb(NMDevice *device, guint new_state, guint old_state,
 	case NETWORK_PHASE_JOINING:
 		/* the device's reason says more than the connection's */
 		if (net->join.activating && new_state == NM_DEVICE_STATE_FAILED)
-			network_join_failed(net, network_reason_from_device(reason));
+			network_join_failed(net,
+					    network_reason_from_device(reason));
 		break;
 	case NETWORK_PHASE_CONNECTED:
 		if (old_state == NM_DEVICE_STATE_ACTIVATED &&
@@ -668,16 +647,14 @@ device_state_cb(NMDevice *device, guint new_state, guint old_state,
 	}
 }
 
-static void
-last_scan_cb(GObject *object, GParamSpec *pspec, gpointer data)
+static void last_scan_cb(GObject *object, GParamSpec *pspec, gpointer data)
 {
 	(void)object;
 	(void)pspec;
 	network_scan_nm_done(data);
 }
 
-static void
-access_points_cb(NMDeviceWifi *device, GObject *ap, gpointer data)
+static void access_points_cb(NMDeviceWifi *device, GObject *ap, gpointer data)
 {
 	struct network *net = data;
 
@@ -689,8 +666,7 @@ access_points_cb(NMDeviceWifi *device, GObject *ap, gpointer data)
 		network_scan_cache_from_nm(net);
 }
 
-static void
-unbind_device(struct network *net)
+static void unbind_device(struct network *net)
 {
 	if (!net->device)
 		return;
@@ -701,8 +677,7 @@ unbind_device(struct network *net)
 	net->ap_up = false;
 }
 
-static NMDeviceWifi *
-find_wifi_device(struct network *net)
+static NMDeviceWifi *find_wifi_device(struct network *net)
 {
 	const GPtrArray *devices = nm_client_get_devices(net->client);
 	guint i;
@@ -715,8 +690,7 @@ find_wifi_device(struct network *net)
 	return NULL;
 }
 
-static void
-bind_device(struct network *net)
+static void bind_device(struct network *net)
 {
 	NMDeviceWifi *device = find_wifi_device(net);
 
@@ -728,8 +702,8 @@ bind_device(struct network *net)
 		return;
 
 	net->device = g_object_ref(device);
-	g_signal_connect(device, "state-changed",
-			 G_CALLBACK(device_state_cb), net);
+	g_signal_connect(device, "state-changed", G_CALLBACK(device_state_cb),
+			 net);
 	g_signal_connect(device, "notify::" NM_DEVICE_WIFI_LAST_SCAN,
 			 G_CALLBACK(last_scan_cb), net);
 	g_signal_connect(device, "access-point-added",
@@ -740,10 +714,10 @@ bind_device(struct network *net)
 		 nm_device_get_iface(NM_DEVICE(device)));
 }
 
-/* ---- hostname ----------------------------------------------------------------- */
+/* ---- hostname ----------------------------------------------------------- */
 
-static void
-hostname_saved_cb(GObject *source, GAsyncResult *result, gpointer data)
+static void hostname_saved_cb(GObject *source, GAsyncResult *result,
+			      gpointer data)
 {
 	struct network *net = data;
 	GError *error = NULL;
@@ -763,13 +737,13 @@ hostname_saved_cb(GObject *source, GAsyncResult *result, gpointer data)
 	net->hostname_busy = false;
 }
 
-static void
-network_check_hostname(struct network *net)
+static void network_check_hostname(struct network *net)
 {
 	char want[64];
 	char *current = NULL;
 
-	if (!network_nm_ready(net) || net->hostname_busy || !net->snapshot.device_id[0])
+	if (!network_nm_ready(net) || net->hostname_busy ||
+	    !net->snapshot.device_id[0])
 		return;
 
 	snprintf(want, sizeof(want), "distiller-%s", net->snapshot.device_id);
@@ -787,10 +761,9 @@ network_check_hostname(struct network *net)
 				      hostname_saved_cb, net);
 }
 
-/* ---- deciding from NetworkManager's truth ---------------------------------------- */
+/* ---- deciding from NetworkManager's truth ------------------------------- */
 
-static void
-no_device(struct network *net)
+static void no_device(struct network *net)
 {
 	char reason[MSG_TEXT_MAX];
 
@@ -809,8 +782,7 @@ no_device(struct network *net)
 }
 
 /* The saved client profile NM would bring up by itself, if any. */
-static NMRemoteConnection *
-autoconnect_profile(struct network *net)
+static NMRemoteConnection *autoconnect_profile(struct network *net)
 {
 	const GPtrArray *all = nm_client_get_connections(net->client);
 	NMRemoteConnection *best = NULL;
@@ -837,8 +809,7 @@ autoconnect_profile(struct network *net)
 }
 
 /* First decision after start: a known network first, else the AP. */
-static void
-network_boot(struct network *net)
+static void network_boot(struct network *net)
 {
 	NMRemoteConnection *known = autoconnect_profile(net);
 	NMDeviceState state;
@@ -857,11 +828,12 @@ network_boot(struct network *net)
 		    nm_connection_get_uuid(NM_CONNECTION(known)));
 	net->retry_allowed = true;
 	log_info("Waiting up to %u s for saved network \"%s\"",
-		 net->cfg->boot_grace_s, network_ssid_log(name, sizeof(name), &ssid));
+		 net->cfg->boot_grace_s,
+		 network_ssid_log(name, sizeof(name), &ssid));
 
 	net->phase = NETWORK_PHASE_BOOT_WAIT;
-	net->grace_timer = network_timeout_new(net,
-		MAX(net->cfg->boot_grace_s, 1) * 1000, lost_grace_cb);
+	net->grace_timer = network_timeout_new(
+		net, MAX(net->cfg->boot_grace_s, 1) * 1000, lost_grace_cb);
 
 	state = nm_device_get_state(NM_DEVICE(net->device));
 	if (state >= NM_DEVICE_STATE_PREPARE &&
@@ -880,8 +852,7 @@ network_boot(struct network *net)
  * Looks at what NetworkManager is doing and takes it from there: after
  * start, after NetworkManager came back, after a device appeared.
  */
-static void
-network_sync(struct network *net)
+static void network_sync(struct network *net)
 {
 	NMActiveConnection *active;
 
@@ -903,8 +874,8 @@ network_sync(struct network *net)
 		follow_nm_activation(net);
 		if (net->phase != NETWORK_PHASE_CONNECTED) {
 			network_timeout_clear(&net->grace_timer);
-			net->grace_timer = network_timeout_new(net,
-				MAX(net->cfg->boot_grace_s, 1) * 1000,
+			net->grace_timer = network_timeout_new(
+				net, MAX(net->cfg->boot_grace_s, 1) * 1000,
 				lost_grace_cb);
 		}
 		return;
@@ -918,8 +889,7 @@ network_sync(struct network *net)
 	network_raise_ap(net);
 }
 
-static void
-nm_running_cb(GObject *object, GParamSpec *pspec, gpointer data)
+static void nm_running_cb(GObject *object, GParamSpec *pspec, gpointer data)
 {
 	struct network *net = data;
 	char reason[MSG_TEXT_MAX];
@@ -949,8 +919,7 @@ nm_running_cb(GObject *object, GParamSpec *pspec, gpointer data)
 	network_scan_flush(net, "NetworkManager is not running");
 }
 
-static void
-device_added_cb(NMClient *client, NMDevice *device, gpointer data)
+static void device_added_cb(NMClient *client, NMDevice *device, gpointer data)
 {
 	struct network *net = data;
 
@@ -961,8 +930,7 @@ device_added_cb(NMClient *client, NMDevice *device, gpointer data)
 		network_sync(net);
 }
 
-static void
-device_removed_cb(NMClient *client, NMDevice *device, gpointer data)
+static void device_removed_cb(NMClient *client, NMDevice *device, gpointer data)
 {
 	struct network *net = data;
 
@@ -976,12 +944,11 @@ device_removed_cb(NMClient *client, NMDevice *device, gpointer data)
 	network_sync(net);
 }
 
-/* ---- the D-Bus connection and NMClient ------------------------------------------- */
+/* ---- the D-Bus connection and NMClient ---------------------------------- */
 
 static void network_connect_bus(struct network *net);
 
-static gboolean
-client_retry_cb(gpointer data)
+static gboolean client_retry_cb(gpointer data)
 {
 	struct network *net = data;
 
@@ -990,8 +957,8 @@ client_retry_cb(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void
-client_ready_cb(GObject *source, GAsyncResult *result, gpointer data)
+static void client_ready_cb(GObject *source, GAsyncResult *result,
+			    gpointer data)
 {
 	struct network *net = data;
 	GError *error = NULL;
@@ -1002,9 +969,10 @@ client_ready_cb(GObject *source, GAsyncResult *result, gpointer data)
 	if (!client) {
 		if (!network_cancelled(error)) {
 			log_warning("Failed to create the NetworkManager "
-				    "client: %s, retrying", error->message);
-			net->client_retry = network_timeout_new(net,
-				CLIENT_RETRY_MS, client_retry_cb);
+				    "client: %s, retrying",
+				    error->message);
+			net->client_retry = network_timeout_new(
+				net, CLIENT_RETRY_MS, client_retry_cb);
 		}
 		g_error_free(error);
 		return;
@@ -1023,12 +991,10 @@ client_ready_cb(GObject *source, GAsyncResult *result, gpointer data)
 	network_sync(net);
 }
 
-static void
-bus_closed_cb(GDBusConnection *bus, gboolean remote_peer_vanished,
-	      GError *error, gpointer data);
+static void bus_closed_cb(GDBusConnection *bus, gboolean remote_peer_vanished,
+			  GError *error, gpointer data);
 
-static void
-drop_client(struct network *net)
+static void drop_client(struct network *net)
 {
 	if (net->client) {
 		g_signal_handlers_disconnect_by_data(net->client, net);
@@ -1041,9 +1007,8 @@ drop_client(struct network *net)
 	}
 }
 
-static void
-bus_closed_cb(GDBusConnection *bus, gboolean remote_peer_vanished,
-	      GError *error, gpointer data)
+static void bus_closed_cb(GDBusConnection *bus, gboolean remote_peer_vanished,
+			  GError *error, gpointer data)
 {
 	struct network *net = data;
 
@@ -1057,12 +1022,11 @@ bus_closed_cb(GDBusConnection *bus, gboolean remote_peer_vanished,
 	drop_client(net);
 	net->phase = NETWORK_PHASE_STARTING;
 	network_timeout_clear(&net->client_retry);
-	net->client_retry = network_timeout_new(net, CLIENT_RETRY_MS,
-						client_retry_cb);
+	net->client_retry =
+		network_timeout_new(net, CLIENT_RETRY_MS, client_retry_cb);
 }
 
-static void
-bus_ready_cb(GObject *source, GAsyncResult *result, gpointer data)
+static void bus_ready_cb(GObject *source, GAsyncResult *result, gpointer data)
 {
 	struct network *net = data;
 	GError *error = NULL;
@@ -1072,9 +1036,10 @@ bus_ready_cb(GObject *source, GAsyncResult *result, gpointer data)
 	if (!net->bus) {
 		if (!network_cancelled(error)) {
 			log_warning("Failed to connect to the system bus: %s, "
-				    "retrying", error->message);
-			net->client_retry = network_timeout_new(net,
-				CLIENT_RETRY_MS, client_retry_cb);
+				    "retrying",
+				    error->message);
+			net->client_retry = network_timeout_new(
+				net, CLIENT_RETRY_MS, client_retry_cb);
 		}
 		g_error_free(error);
 		return;
@@ -1084,16 +1049,14 @@ bus_ready_cb(GObject *source, GAsyncResult *result, gpointer data)
 	g_signal_connect(net->bus, "closed", G_CALLBACK(bus_closed_cb), net);
 
 	/* our own connection: a test bus going away must not end us */
-	g_async_initable_new_async(NM_TYPE_CLIENT, G_PRIORITY_DEFAULT,
-				   net->cancellable, client_ready_cb, net,
-				   NM_CLIENT_DBUS_CONNECTION, net->bus,
-				   NM_CLIENT_INSTANCE_FLAGS,
-				   NM_CLIENT_INSTANCE_FLAGS_NO_AUTO_FETCH_PERMISSIONS,
-				   NULL);
+	g_async_initable_new_async(
+		NM_TYPE_CLIENT, G_PRIORITY_DEFAULT, net->cancellable,
+		client_ready_cb, net, NM_CLIENT_DBUS_CONNECTION, net->bus,
+		NM_CLIENT_INSTANCE_FLAGS,
+		NM_CLIENT_INSTANCE_FLAGS_NO_AUTO_FETCH_PERMISSIONS, NULL);
 }
 
-static void
-network_connect_bus(struct network *net)
+static void network_connect_bus(struct network *net)
 {
 	GError *error = NULL;
 	char *address;
@@ -1110,18 +1073,18 @@ network_connect_bus(struct network *net)
 		return;
 	}
 
-	g_dbus_connection_new_for_address(address,
+	g_dbus_connection_new_for_address(
+		address,
 		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-		G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
 		NULL, net->cancellable, bus_ready_cb, net);
 	g_free(address);
 }
 
-/* ---- requests --------------------------------------------------------------------- */
+/* ---- requests ----------------------------------------------------------- */
 
-void
-network_reply(struct network *net, const struct msg *request, int code,
-      const char *error, const char *session_id)
+void network_reply(struct network *net, const struct msg *request, int code,
+		   const char *error, const char *session_id)
 {
 	struct msg answer = { .type = MSG_REPLY };
 	int r;
@@ -1139,8 +1102,8 @@ network_reply(struct network *net, const struct msg *request, int code,
 			    request->sender, strerror(-r));
 }
 
-static void
-disconnected_cb(GObject *source, GAsyncResult *result, gpointer data)
+static void disconnected_cb(GObject *source, GAsyncResult *result,
+			    gpointer data)
 {
 	struct network *net = data;
 	GError *error = NULL;
@@ -1162,8 +1125,7 @@ disconnected_cb(GObject *source, GAsyncResult *result, gpointer data)
 	network_raise_ap(net);
 }
 
-static void
-handle_disconnect(struct network *net, const struct msg *m)
+static void handle_disconnect(struct network *net, const struct msg *m)
 {
 	NMActiveConnection *active = NULL;
 	bool forget = m->body.disconnect.forget;
@@ -1194,13 +1156,11 @@ handle_disconnect(struct network *net, const struct msg *m)
 	log_info("Disconnecting");
 	network_unwatch_ac(net);
 	net->phase = NETWORK_PHASE_LEAVING;
-	nm_client_deactivate_connection_async(net->client, active,
-					      net->cancellable,
-					      disconnected_cb, net);
+	nm_client_deactivate_connection_async(
+		net->client, active, net->cancellable, disconnected_cb, net);
 }
 
-static void
-handle_snapshot(struct network *net, const struct msg *m)
+static void handle_snapshot(struct network *net, const struct msg *m)
 {
 	const struct msg_state_snapshot *snap = &m->body.snapshot;
 	bool first = !net->have_snapshot;
@@ -1215,7 +1175,8 @@ handle_snapshot(struct network *net, const struct msg *m)
 	if (first)
 		net->reported = snap->state;
 
-	if (first || (net->phase == NETWORK_PHASE_STARTING && network_nm_ready(net))) {
+	if (first ||
+	    (net->phase == NETWORK_PHASE_STARTING && network_nm_ready(net))) {
 		network_sync(net);
 		return;
 	}
@@ -1228,8 +1189,7 @@ handle_snapshot(struct network *net, const struct msg *m)
 		network_raise_ap(net);
 }
 
-static int
-network_handle(struct actor *self, void *state, const struct msg *m)
+static int network_handle(struct actor *self, void *state, const struct msg *m)
 {
 	struct network *net = state;
 
@@ -1247,7 +1207,8 @@ network_handle(struct actor *self, void *state, const struct msg *m)
 	case MSG_SCAN_REQUEST:
 		network_scan_request(net, m,
 				     net->phase == NETWORK_PHASE_AP ||
-				     net->phase == NETWORK_PHASE_AP_SCAN);
+					     net->phase ==
+						     NETWORK_PHASE_AP_SCAN);
 		break;
 	case MSG_HEARTBEAT:
 	case MSG_HEARTBEAT_ACK:
@@ -1266,10 +1227,9 @@ network_handle(struct actor *self, void *state, const struct msg *m)
 	return 0;
 }
 
-/* ---- the loop ------------------------------------------------------------------------ */
+/* ---- the loop ----------------------------------------------------------- */
 
-static gboolean
-mailbox_cb(gint fd, GIOCondition condition, gpointer data)
+static gboolean mailbox_cb(gint fd, GIOCondition condition, gpointer data)
 {
 	struct network *net = data;
 	int r;
@@ -1285,8 +1245,7 @@ mailbox_cb(gint fd, GIOCondition condition, gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void
-ask_state(struct network *net)
+static void ask_state(struct network *net)
 {
 	struct msg m = { .type = MSG_STATE_GET };
 	int r;
@@ -1295,26 +1254,24 @@ ask_state(struct network *net)
 	r = actor_send(net->self, "state", &m);
 	if (r < 0)
 		log_warning("Failed to ask state for a snapshot: %s, waiting "
-			    "for one", strerror(-r));
+			    "for one",
+			    strerror(-r));
 }
 
-static void
-busy_watcher_gone_cb(gpointer data, GObject *where)
+static void busy_watcher_gone_cb(gpointer data, GObject *where)
 {
 	(void)where;
 	*(bool *)data = true;
 }
 
-static gboolean
-drain_timeout_cb(gpointer data)
+static gboolean drain_timeout_cb(gpointer data)
 {
 	*(bool *)data = true;
 	return G_SOURCE_REMOVE;
 }
 
 /* libnm's cancelled calls still complete in the context: let them. */
-static void
-network_shutdown(struct network *net)
+static void network_shutdown(struct network *net)
 {
 	bool done = false, timed_out = false;
 	GObject *watcher = NULL;
@@ -1357,8 +1314,7 @@ network_shutdown(struct network *net)
 		;
 }
 
-static int
-network_run(struct actor *self, void *state)
+static int network_run(struct actor *self, void *state)
 {
 	struct network *net = state;
 	GSource *mailbox;
@@ -1387,8 +1343,7 @@ network_run(struct actor *self, void *state)
 	return net->exit_code;
 }
 
-static int
-network_init(struct actor *self, void **state)
+static int network_init(struct actor *self, void **state)
 {
 	struct network *net;
 
@@ -1404,8 +1359,7 @@ network_init(struct actor *self, void **state)
 	return 0;
 }
 
-static void
-network_fini(struct actor *self, void *state)
+static void network_fini(struct actor *self, void *state)
 {
 	struct network *net = state;
 

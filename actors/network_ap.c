@@ -20,9 +20,9 @@
 #define LEASE_FILE_MAX (256 * 1024)
 #define AP_PREFIX_LEN 24
 
-enum network_key_mgmt
-network_key_mgmt_for(uint32_t flags, uint32_t wpa_flags, uint32_t rsn_flags,
-		     bool have_password)
+enum network_key_mgmt network_key_mgmt_for(uint32_t flags, uint32_t wpa_flags,
+					   uint32_t rsn_flags,
+					   bool have_password)
 {
 	uint32_t all = wpa_flags | rsn_flags;
 
@@ -42,8 +42,7 @@ network_key_mgmt_for(uint32_t flags, uint32_t wpa_flags, uint32_t rsn_flags,
 }
 
 static NMSettingConnection *
-connection_setting_new(const char *id, gboolean autoconnect,
-		       const char *iface)
+connection_setting_new(const char *id, gboolean autoconnect, const char *iface)
 {
 	NMSettingConnection *s_con;
 	char *uuid = nm_utils_uuid_generate();
@@ -59,8 +58,7 @@ connection_setting_new(const char *id, gboolean autoconnect,
 	return s_con;
 }
 
-static NMSettingIPConfig *
-ap_ip4_setting_new(const char *ap_ip, GError **error)
+static NMSettingIPConfig *ap_ip4_setting_new(const char *ap_ip, GError **error)
 {
 	NMSettingIPConfig *s_ip4;
 	NMIPAddress *address;
@@ -77,8 +75,7 @@ ap_ip4_setting_new(const char *ap_ip, GError **error)
 	return s_ip4;
 }
 
-static NMConnection *
-profile_finish(NMConnection *connection, GError **error)
+static NMConnection *profile_finish(NMConnection *connection, GError **error)
 {
 	if (!nm_connection_verify(connection, error)) {
 		g_object_unref(connection);
@@ -88,10 +85,9 @@ profile_finish(NMConnection *connection, GError **error)
 	return connection;
 }
 
-NMConnection *
-network_ap_profile_new(const char *ssid, const char *password,
-		       const char *ap_ip, int channel, const char *iface,
-		       GError **error)
+NMConnection *network_ap_profile_new(const char *ssid, const char *password,
+				     const char *ap_ip, int channel,
+				     const char *iface, GError **error)
 {
 	NMConnection *connection;
 	NMSettingWireless *s_wifi;
@@ -104,9 +100,9 @@ network_ap_profile_new(const char *ssid, const char *password,
 		return NULL;
 
 	connection = nm_simple_connection_new();
-	nm_connection_add_setting(connection,
-		NM_SETTING(connection_setting_new(NETWORK_AP_ID, FALSE,
-						  iface)));
+	nm_connection_add_setting(
+		connection, NM_SETTING(connection_setting_new(NETWORK_AP_ID,
+							      FALSE, iface)));
 
 	ssid_bytes = g_bytes_new(ssid, strlen(ssid));
 	s_wifi = NM_SETTING_WIRELESS(nm_setting_wireless_new());
@@ -136,8 +132,7 @@ network_ap_profile_new(const char *ssid, const char *password,
 	return profile_finish(connection, error);
 }
 
-static const char *
-key_mgmt_name(enum network_key_mgmt key_mgmt)
+static const char *key_mgmt_name(enum network_key_mgmt key_mgmt)
 {
 	switch (key_mgmt) {
 	case NETWORK_KEY_MGMT_NONE:
@@ -153,10 +148,10 @@ key_mgmt_name(enum network_key_mgmt key_mgmt)
 	return NULL;
 }
 
-NMConnection *
-network_client_profile_new(const struct msg_ssid *ssid, const char *password,
-			   bool hidden, enum network_key_mgmt key_mgmt,
-			   GError **error)
+NMConnection *network_client_profile_new(const struct msg_ssid *ssid,
+					 const char *password, bool hidden,
+					 enum network_key_mgmt key_mgmt,
+					 GError **error)
 {
 	char id[MSG_SSID_MAX * 3 + 1];
 	NMConnection *connection;
@@ -170,14 +165,13 @@ network_client_profile_new(const struct msg_ssid *ssid, const char *password,
 	network_reason_ssid_text(ssid, id, sizeof(id));
 
 	connection = nm_simple_connection_new();
-	nm_connection_add_setting(connection,
-		NM_SETTING(connection_setting_new(id, TRUE, NULL)));
+	nm_connection_add_setting(
+		connection, NM_SETTING(connection_setting_new(id, TRUE, NULL)));
 
 	ssid_bytes = g_bytes_new(ssid->bytes, ssid->len);
 	s_wifi = NM_SETTING_WIRELESS(nm_setting_wireless_new());
 	g_object_set(s_wifi, NM_SETTING_WIRELESS_SSID, ssid_bytes,
-		     NM_SETTING_WIRELESS_MODE,
-		     NM_SETTING_WIRELESS_MODE_INFRA,
+		     NM_SETTING_WIRELESS_MODE, NM_SETTING_WIRELESS_MODE_INFRA,
 		     NM_SETTING_WIRELESS_HIDDEN, (gboolean)hidden, NULL);
 	g_bytes_unref(ssid_bytes);
 	nm_connection_add_setting(connection, NM_SETTING(s_wifi));
@@ -207,8 +201,7 @@ network_client_profile_new(const struct msg_ssid *ssid, const char *password,
 	return profile_finish(connection, error);
 }
 
-bool
-network_profile_is_ap(NMConnection *connection)
+bool network_profile_is_ap(NMConnection *connection)
 {
 	NMSettingWireless *s_wifi;
 	const char *id = nm_connection_get_id(connection);
@@ -219,8 +212,7 @@ network_profile_is_ap(NMConnection *connection)
 			  NM_SETTING_WIRELESS_MODE_AP);
 }
 
-bool
-network_profile_is_client(NMConnection *connection)
+bool network_profile_is_client(NMConnection *connection)
 {
 	NMSettingWireless *s_wifi;
 	const char *mode;
@@ -233,8 +225,7 @@ network_profile_is_client(NMConnection *connection)
 	return !mode || !strcmp(mode, NM_SETTING_WIRELESS_MODE_INFRA);
 }
 
-bool
-network_profile_ssid(NMConnection *connection, struct msg_ssid *out)
+bool network_profile_ssid(NMConnection *connection, struct msg_ssid *out)
 {
 	NMSettingWireless *s_wifi;
 	GBytes *bytes;
@@ -254,8 +245,7 @@ network_profile_ssid(NMConnection *connection, struct msg_ssid *out)
 	return msg_ssid_set(out, data, len) == 0;
 }
 
-unsigned int
-network_leases_count(const char *text, int64_t now)
+unsigned int network_leases_count(const char *text, int64_t now)
 {
 	char line[256], mac[64], ip[64];
 	unsigned int count = 0;
@@ -268,7 +258,8 @@ network_leases_count(const char *text, int64_t now)
 			memcpy(line, text, len);
 			line[len] = '\0';
 
-			if (sscanf(line, "%lld %63s %63s", &expiry, mac, ip) == 3 &&
+			if (sscanf(line, "%lld %63s %63s", &expiry, mac, ip) ==
+				    3 &&
 			    (expiry == 0 || expiry > now))
 				count++;
 		}
@@ -281,8 +272,7 @@ network_leases_count(const char *text, int64_t now)
 	return count;
 }
 
-int
-network_leases_read(const char *dir, const char *iface, int64_t now)
+int network_leases_read(const char *dir, const char *iface, int64_t now)
 {
 	char path[PATH_MAX];
 	char *text;

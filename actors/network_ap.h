@@ -24,10 +24,10 @@
 #define NETWORK_LEASE_DIR_DEFAULT "/var/lib/NetworkManager"
 
 enum network_key_mgmt {
-	NETWORK_KEY_MGMT_NONE,		/* open */
-	NETWORK_KEY_MGMT_OWE,		/* enhanced open */
-	NETWORK_KEY_MGMT_WPA_PSK,	/* WPA/WPA2 personal, WPA2/WPA3 mixed */
-	NETWORK_KEY_MGMT_SAE,		/* WPA3 personal only */
+	NETWORK_KEY_MGMT_NONE,	  /* open */
+	NETWORK_KEY_MGMT_OWE,	  /* enhanced open */
+	NETWORK_KEY_MGMT_WPA_PSK, /* WPA/WPA2 personal, WPA2/WPA3 mixed */
+	NETWORK_KEY_MGMT_SAE,	  /* WPA3 personal only */
 };
 
 /*

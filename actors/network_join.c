@@ -22,8 +22,8 @@
 
 #define SSID_LOG_MAX (MSG_SSID_MAX * 4 + 1)
 
-static void
-profile_deleted_cb(GObject *source, GAsyncResult *result, gpointer data)
+static void profile_deleted_cb(GObject *source, GAsyncResult *result,
+			       gpointer data)
 {
 	GError *error = NULL;
 
@@ -37,8 +37,7 @@ profile_deleted_cb(GObject *source, GAsyncResult *result, gpointer data)
 	}
 }
 
-void
-network_delete_profile(struct network *net, const char *uuid)
+void network_delete_profile(struct network *net, const char *uuid)
 {
 	NMRemoteConnection *remote;
 
@@ -49,9 +48,8 @@ network_delete_profile(struct network *net, const char *uuid)
 }
 
 /* Deletes older profiles of the network just joined: one per SSID. */
-static void
-delete_duplicates(struct network *net, const char *keep_uuid,
-		  const struct msg_ssid *ssid)
+static void delete_duplicates(struct network *net, const char *keep_uuid,
+			      const struct msg_ssid *ssid)
 {
 	const GPtrArray *all = nm_client_get_connections(net->client);
 	struct msg_ssid other;
@@ -73,15 +71,13 @@ delete_duplicates(struct network *net, const char *keep_uuid,
 	}
 }
 
-void
-network_join_clear(struct network *net)
+void network_join_clear(struct network *net)
 {
 	network_timeout_clear(&net->join.timeout);
 	explicit_bzero(&net->join, sizeof(net->join));
 }
 
-void
-network_join_succeeded(struct network *net, NMActiveConnection *ac)
+void network_join_succeeded(struct network *net, NMActiveConnection *ac)
 {
 	network_timeout_clear(&net->join.timeout);
 	if (net->join.profile_new)
@@ -96,8 +92,7 @@ network_join_succeeded(struct network *net, NMActiveConnection *ac)
  * the reason and forgets the profile it added; a retry goes quietly back.
  * Either way the access point comes back with the same name and password.
  */
-void
-network_join_failed(struct network *net, enum network_failure failure)
+void network_join_failed(struct network *net, enum network_failure failure)
 {
 	char reason[MSG_TEXT_MAX], name[SSID_LOG_MAX];
 	NMActiveConnection *ac = net->ac;
@@ -113,8 +108,9 @@ network_join_failed(struct network *net, enum network_failure failure)
 		 network_ssid_log(name, sizeof(name), &net->join.ssid), reason);
 
 	/* a join still running in NM must not take the AP down later */
-	if (ac && nm_active_connection_get_state(ac) <
-			  NM_ACTIVE_CONNECTION_STATE_DEACTIVATING &&
+	if (ac &&
+	    nm_active_connection_get_state(ac) <
+		    NM_ACTIVE_CONNECTION_STATE_DEACTIVATING &&
 	    network_nm_ready(net))
 		nm_client_deactivate_connection_async(net->client, ac, NULL,
 						      NULL, NULL);
@@ -134,20 +130,19 @@ network_join_failed(struct network *net, enum network_failure failure)
 		net->phase = NETWORK_PHASE_STARTING;
 }
 
-static gboolean
-join_timeout_cb(gpointer data)
+static gboolean join_timeout_cb(gpointer data)
 {
 	struct network *net = data;
 
 	network_timeout_clear(&net->join.timeout);
 	if (net->phase == NETWORK_PHASE_JOINING)
-		network_join_failed(net, net->join.user ? NETWORK_FAILURE_TIMEOUT :
-						  NETWORK_FAILURE_OTHER);
+		network_join_failed(net, net->join.user ?
+						 NETWORK_FAILURE_TIMEOUT :
+						 NETWORK_FAILURE_OTHER);
 	return G_SOURCE_REMOVE;
 }
 
-static void
-join_activation_started(struct network *net, NMActiveConnection *ac)
+static void join_activation_started(struct network *net, NMActiveConnection *ac)
 {
 	NMRemoteConnection *remote = nm_active_connection_get_connection(ac);
 
@@ -166,16 +161,14 @@ join_activation_started(struct network *net, NMActiveConnection *ac)
 		network_join_succeeded(net, ac);
 }
 
-static void
-join_added_cb(GObject *source, GAsyncResult *result, gpointer data)
+static void join_added_cb(GObject *source, GAsyncResult *result, gpointer data)
 {
 	struct network *net = data;
 	NMActiveConnection *ac;
 	GError *error = NULL;
 
-	ac = nm_client_add_and_activate_connection2_finish(NM_CLIENT(source),
-							   result, NULL,
-							   &error);
+	ac = nm_client_add_and_activate_connection2_finish(
+		NM_CLIENT(source), result, NULL, &error);
 	if (!ac) {
 		if (!network_cancelled(error)) {
 			log_warning("Failed to add the profile: %s",
@@ -191,8 +184,8 @@ join_added_cb(GObject *source, GAsyncResult *result, gpointer data)
 	g_object_unref(ac);
 }
 
-static void
-join_activated_cb(GObject *source, GAsyncResult *result, gpointer data)
+static void join_activated_cb(GObject *source, GAsyncResult *result,
+			      gpointer data)
 {
 	struct network *net = data;
 	NMActiveConnection *ac;
@@ -216,8 +209,7 @@ join_activated_cb(GObject *source, GAsyncResult *result, gpointer data)
 }
 
 /* The strongest access point of @ssid, for its security flags. */
-static NMAccessPoint *
-find_ap(struct network *net, const struct msg_ssid *ssid)
+static NMAccessPoint *find_ap(struct network *net, const struct msg_ssid *ssid)
 {
 	const GPtrArray *aps;
 	NMAccessPoint *best = NULL;
@@ -244,8 +236,7 @@ find_ap(struct network *net, const struct msg_ssid *ssid)
 	return best;
 }
 
-static void
-join_add_profile(struct network *net)
+static void join_add_profile(struct network *net)
 {
 	struct network_join *join = &net->join;
 	enum network_key_mgmt key_mgmt;
@@ -255,11 +246,11 @@ join_add_profile(struct network *net)
 	GError *error = NULL;
 
 	ap = find_ap(net, &join->ssid);
-	key_mgmt = network_key_mgmt_for(
-		ap ? nm_access_point_get_flags(ap) : 0,
-		ap ? nm_access_point_get_wpa_flags(ap) : 0,
-		ap ? nm_access_point_get_rsn_flags(ap) : 0,
-		join->password[0] != '\0');
+	key_mgmt =
+		network_key_mgmt_for(ap ? nm_access_point_get_flags(ap) : 0,
+				     ap ? nm_access_point_get_wpa_flags(ap) : 0,
+				     ap ? nm_access_point_get_rsn_flags(ap) : 0,
+				     join->password[0] != '\0');
 
 	profile = network_client_profile_new(&join->ssid, join->password,
 					     join->hidden, key_mgmt, &error);
@@ -285,8 +276,7 @@ join_add_profile(struct network *net)
 	g_object_unref(profile);
 }
 
-static void
-join_activate(struct network *net)
+static void join_activate(struct network *net)
 {
 	NMRemoteConnection *known;
 
@@ -313,9 +303,8 @@ join_activate(struct network *net)
 					    net);
 }
 
-static void
-deactivated_for_join_cb(GObject *source, GAsyncResult *result,
-			gpointer data)
+static void deactivated_for_join_cb(GObject *source, GAsyncResult *result,
+				    gpointer data)
 {
 	struct network *net = data;
 	GError *error = NULL;
@@ -339,8 +328,7 @@ deactivated_for_join_cb(GObject *source, GAsyncResult *result,
  * Starts the join described in net->join: SWITCHING for a person's join,
  * the active connection (the AP) down, then the profile up.
  */
-void
-network_start_join(struct network *net, bool user)
+void network_start_join(struct network *net, bool user)
 {
 	NMActiveConnection *active;
 	char name[SSID_LOG_MAX];
@@ -373,8 +361,7 @@ network_start_join(struct network *net, bool user)
 					      deactivated_for_join_cb, net);
 }
 
-static bool
-password_valid(const char *password)
+static bool password_valid(const char *password)
 {
 	size_t len = strlen(password), i;
 
@@ -400,8 +387,7 @@ password_valid(const char *password)
 	return true;
 }
 
-static bool
-join_in_progress(const struct network *net)
+static bool join_in_progress(const struct network *net)
 {
 	return net->phase == NETWORK_PHASE_JOINING ||
 	       net->phase == NETWORK_PHASE_LEAVING ||
@@ -409,39 +395,42 @@ join_in_progress(const struct network *net)
 	       net->reported == WIFI_STATE_CONNECTING;
 }
 
-void
-network_handle_connect(struct network *net, const struct msg *m)
+void network_handle_connect(struct network *net, const struct msg *m)
 {
 	const struct msg_connect_request *req = &m->body.connect;
 
 	if (req->ssid.len < 1 || req->ssid.len > MSG_SSID_MAX) {
-		network_reply(net, m, -EINVAL, "The network name must be 1 to 32 bytes",
-		      req->session_id);
+		network_reply(net, m, -EINVAL,
+			      "The network name must be 1 to 32 bytes",
+			      req->session_id);
 		return;
 	}
 
 	if (!password_valid(req->password)) {
-		network_reply(net, m, -EINVAL,
-		      "The password must be 8 to 63 characters or 64 hex "
-		      "digits", req->session_id);
+		network_reply(
+			net, m, -EINVAL,
+			"The password must be 8 to 63 characters or 64 hex "
+			"digits",
+			req->session_id);
 		return;
 	}
 
 	if (!network_nm_ready(net)) {
 		network_reply(net, m, -ENODEV, "NetworkManager is not running",
-		      req->session_id);
+			      req->session_id);
 		return;
 	}
 
 	if (!net->device) {
-		network_reply(net, m, -ENODEV, "No WiFi device found", req->session_id);
+		network_reply(net, m, -ENODEV, "No WiFi device found",
+			      req->session_id);
 		return;
 	}
 
 	if (join_in_progress(net)) {
 		network_reply(net, m, -EBUSY,
-		      "A connection attempt is already in progress",
-		      req->session_id);
+			      "A connection attempt is already in progress",
+			      req->session_id);
 		return;
 	}
 

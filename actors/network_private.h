@@ -26,26 +26,26 @@ struct nl80211;
 #define NETWORK_APS_MAX 256
 
 enum network_phase {
-	NETWORK_PHASE_STARTING,		/* no client, NM or snapshot yet */
-	NETWORK_PHASE_NO_DEVICE,	/* waiting for a WiFi device */
-	NETWORK_PHASE_BOOT_WAIT,	/* a saved network may come up */
-	NETWORK_PHASE_AP_SCAN,		/* one scan before the AP goes up */
-	NETWORK_PHASE_AP,		/* the hotspot is going up or is up */
-	NETWORK_PHASE_JOINING,		/* a join runs */
+	NETWORK_PHASE_STARTING,	 /* no client, NM or snapshot yet */
+	NETWORK_PHASE_NO_DEVICE, /* waiting for a WiFi device */
+	NETWORK_PHASE_BOOT_WAIT, /* a saved network may come up */
+	NETWORK_PHASE_AP_SCAN,	 /* one scan before the AP goes up */
+	NETWORK_PHASE_AP,	 /* the hotspot is going up or is up */
+	NETWORK_PHASE_JOINING,	 /* a join runs */
 	NETWORK_PHASE_CONNECTED,
-	NETWORK_PHASE_LOST,		/* NM's own reconnect has a grace */
-	NETWORK_PHASE_LEAVING,		/* disconnecting before the AP */
+	NETWORK_PHASE_LOST,    /* NM's own reconnect has a grace */
+	NETWORK_PHASE_LEAVING, /* disconnecting before the AP */
 };
 
 struct network_join {
-	bool user;			/* a person asked; not a retry */
-	bool activating;		/* NM accepted; watching the ac */
+	bool user;	 /* a person asked; not a retry */
+	bool activating; /* NM accepted; watching the ac */
 	struct msg_ssid ssid;
 	char password[MSG_PASSWORD_MAX + 1];
 	bool hidden;
 	char session_id[MSG_SESSION_MAX];
 	char profile_uuid[NETWORK_UUID_MAX]; /* the profile it activates */
-	bool profile_new;		/* added by this join */
+	bool profile_new;		     /* added by this join */
 	GSource *timeout;
 };
 
@@ -65,22 +65,22 @@ struct network {
 	GDBusConnection *bus;
 	NMClient *client;
 	NMDeviceWifi *device;
-	NMActiveConnection *ac;		/* the activation we follow */
+	NMActiveConnection *ac; /* the activation we follow */
 	GSource *client_retry;
 
 	struct msg_state_snapshot snapshot;
 	bool have_snapshot;
-	enum wifi_state reported;	/* the last state we told "state" */
+	enum wifi_state reported; /* the last state we told "state" */
 	char reported_ip[MSG_IP_MAX];
 
 	enum network_phase phase;
-	bool booted;			/* the first sync decided */
+	bool booted; /* the first sync decided */
 	bool hostname_busy;
 	struct network_join join;
 	char known_uuid[NETWORK_UUID_MAX]; /* the network to come back to */
 	bool retry_allowed;
-	GSource *grace_timer;		/* boot or reconnect grace */
-	GSource *retry_timer;		/* AP-mode retry or AP re-raise */
+	GSource *grace_timer; /* boot or reconnect grace */
+	GSource *retry_timer; /* AP-mode retry or AP re-raise */
 	unsigned int retry_delay_s;
 	unsigned int ap_failures;
 	bool ap_up;
@@ -89,12 +89,12 @@ struct network {
 
 	/* scanning: the last list, when it was made, who waits for one */
 	struct msg_scan_result cache;
-	uint64_t cache_ms;		/* actor_now_ms() of the list */
+	uint64_t cache_ms; /* actor_now_ms() of the list */
 	bool have_cache;
 	struct network_scan_waiter waiters[NETWORK_SCAN_WAITERS];
 	unsigned int n_waiters;
 	bool nm_scan_running;
-	int64_t nm_scan_before;		/* LastScan when we asked */
+	int64_t nm_scan_before; /* LastScan when we asked */
 	GSource *scan_timeout;
 	struct nl80211 *nl;
 	GSource *nl_source;

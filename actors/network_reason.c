@@ -15,8 +15,7 @@
 /* The longest SSID in display form: 32 bytes, each possibly U+FFFD. */
 #define SSID_TEXT_MAX (MSG_SSID_MAX * 3 + 1)
 
-enum network_failure
-network_reason_from_device(uint32_t reason)
+enum network_failure network_reason_from_device(uint32_t reason)
 {
 	switch (reason) {
 	case NM_DEVICE_STATE_REASON_NONE:
@@ -52,8 +51,7 @@ network_reason_from_device(uint32_t reason)
 	return NETWORK_FAILURE_OTHER;
 }
 
-enum network_failure
-network_reason_from_active(uint32_t reason)
+enum network_failure network_reason_from_active(uint32_t reason)
 {
 	switch (reason) {
 	case NM_ACTIVE_CONNECTION_STATE_REASON_UNKNOWN:
@@ -83,8 +81,7 @@ network_reason_from_active(uint32_t reason)
  * when it is not one: overlong forms, surrogates and values above
  * U+10FFFF are invalid (RFC 3629).
  */
-static size_t
-utf8_sequence(const uint8_t *p, size_t len)
+static size_t utf8_sequence(const uint8_t *p, size_t len)
 {
 	uint32_t cp;
 	size_t n, i;
@@ -122,10 +119,10 @@ utf8_sequence(const uint8_t *p, size_t len)
 	return n;
 }
 
-int
-network_reason_ssid_text(const struct msg_ssid *ssid, char *out, size_t size)
+int network_reason_ssid_text(const struct msg_ssid *ssid, char *out,
+			     size_t size)
 {
-	static const char replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
+	static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
 	size_t len = ssid->len > MSG_SSID_MAX ? MSG_SSID_MAX : ssid->len;
 	size_t i = 0, o = 0, n;
 	const uint8_t *p = ssid->bytes;
@@ -164,8 +161,7 @@ cut:
 }
 
 /* Cuts a UTF-8 sequence that snprintf() left incomplete at the end. */
-static void
-trim_partial_utf8(char *text)
+static void trim_partial_utf8(char *text)
 {
 	size_t end = strlen(text), start = end;
 	size_t need;
@@ -183,9 +179,8 @@ trim_partial_utf8(char *text)
 		text[start - 1] = '\0';
 }
 
-int
-network_reason_text(enum network_failure failure, const struct msg_ssid *ssid,
-		    char *out, size_t size)
+int network_reason_text(enum network_failure failure,
+			const struct msg_ssid *ssid, char *out, size_t size)
 {
 	char name[SSID_TEXT_MAX];
 	int n = 0;
@@ -213,9 +208,10 @@ network_reason_text(enum network_failure failure, const struct msg_ssid *ssid,
 			     name);
 		break;
 	case NETWORK_FAILURE_DHCP:
-		n = snprintf(out, size,
-			     "Could not get an IP address from \"%s\" (DHCP failed)",
-			     name);
+		n = snprintf(
+			out, size,
+			"Could not get an IP address from \"%s\" (DHCP failed)",
+			name);
 		break;
 	case NETWORK_FAILURE_NO_DEVICE:
 		n = snprintf(out, size, "No WiFi device found");

@@ -16,15 +16,15 @@
 #include "messages/msg.h"
 
 enum network_failure {
-	NETWORK_FAILURE_NONE,		/* not a failure (or not known yet) */
+	NETWORK_FAILURE_NONE, /* not a failure (or not known yet) */
 	NETWORK_FAILURE_WRONG_PASSWORD,
 	NETWORK_FAILURE_NOT_FOUND,
 	NETWORK_FAILURE_ASSOC_TIMEOUT,
 	NETWORK_FAILURE_DHCP,
 	NETWORK_FAILURE_NO_DEVICE,
-	NETWORK_FAILURE_TIMEOUT,	/* our own join bound ran out */
+	NETWORK_FAILURE_TIMEOUT, /* our own join bound ran out */
 	NETWORK_FAILURE_NM_RESTARTED,
-	NETWORK_FAILURE_AP_FAILED,	/* the hotspot would not start */
+	NETWORK_FAILURE_AP_FAILED, /* the hotspot would not start */
 	NETWORK_FAILURE_OTHER,
 };
 

@@ -9,14 +9,14 @@
 
 #include "actors/network_scan.h"
 
-#define KEY_MGMT_ENTERPRISE \
+#define KEY_MGMT_ENTERPRISE                 \
 	(NM_802_11_AP_SEC_KEY_MGMT_802_1X | \
 	 NM_802_11_AP_SEC_KEY_MGMT_EAP_SUITE_B_192)
 #define KEY_MGMT_OWE \
 	(NM_802_11_AP_SEC_KEY_MGMT_OWE | NM_802_11_AP_SEC_KEY_MGMT_OWE_TM)
 
-enum wifi_security
-network_scan_security(uint32_t flags, uint32_t wpa_flags, uint32_t rsn_flags)
+enum wifi_security network_scan_security(uint32_t flags, uint32_t wpa_flags,
+					 uint32_t rsn_flags)
 {
 	uint32_t all = wpa_flags | rsn_flags;
 
@@ -49,8 +49,7 @@ network_scan_security(uint32_t flags, uint32_t wpa_flags, uint32_t rsn_flags)
 	return WIFI_SECURITY_OPEN;
 }
 
-enum wifi_band
-network_scan_band(uint32_t frequency_mhz)
+enum wifi_band network_scan_band(uint32_t frequency_mhz)
 {
 	if (frequency_mhz >= 2400 && frequency_mhz < 2500)
 		return WIFI_BAND_2GHZ;
@@ -65,8 +64,7 @@ network_scan_band(uint32_t frequency_mhz)
 	return WIFI_BAND_UNKNOWN;
 }
 
-uint8_t
-network_scan_quality_from_dbm(int dbm)
+uint8_t network_scan_quality_from_dbm(int dbm)
 {
 	int span;
 
@@ -76,12 +74,11 @@ network_scan_quality_from_dbm(int dbm)
 	if (dbm <= -100)
 		return 0;
 
-	span = dbm + 100;	/* 1..59 */
+	span = dbm + 100; /* 1..59 */
 	return (uint8_t)((span * 100) / 60);
 }
 
-bool
-network_scan_ssid_hidden(const struct msg_ssid *ssid)
+bool network_scan_ssid_hidden(const struct msg_ssid *ssid)
 {
 	size_t i;
 
@@ -93,24 +90,22 @@ network_scan_ssid_hidden(const struct msg_ssid *ssid)
 	return true;
 }
 
-static bool
-ssid_equal(const struct msg_ssid *a, const struct msg_ssid *b)
+static bool ssid_equal(const struct msg_ssid *a, const struct msg_ssid *b)
 {
 	return a->len == b->len && !memcmp(a->bytes, b->bytes, a->len);
 }
 
-static void
-network_from_ap(struct msg_network *net, const struct network_scan_ap *ap)
+static void network_from_ap(struct msg_network *net,
+			    const struct network_scan_ap *ap)
 {
 	net->signal = ap->signal > 100 ? 100 : ap->signal;
-	net->security = network_scan_security(ap->flags, ap->wpa_flags,
-					      ap->rsn_flags);
+	net->security =
+		network_scan_security(ap->flags, ap->wpa_flags, ap->rsn_flags);
 	net->band = network_scan_band(ap->frequency);
 }
 
 /* Index of the weakest entry, the one a stronger newcomer replaces. */
-static size_t
-weakest_index(const struct msg_scan_result *out)
+static size_t weakest_index(const struct msg_scan_result *out)
 {
 	size_t i, weakest = 0;
 
@@ -122,8 +117,8 @@ weakest_index(const struct msg_scan_result *out)
 	return weakest;
 }
 
-static int
-network_compare(const struct msg_network *a, const struct msg_network *b)
+static int network_compare(const struct msg_network *a,
+			   const struct msg_network *b)
 {
 	size_t len = a->ssid.len < b->ssid.len ? a->ssid.len : b->ssid.len;
 	int cmp;
@@ -139,8 +134,7 @@ network_compare(const struct msg_network *a, const struct msg_network *b)
 }
 
 /* Insertion sort: at most MSG_NETWORKS_MAX entries, stable. */
-static void
-networks_sort(struct msg_scan_result *out)
+static void networks_sort(struct msg_scan_result *out)
 {
 	struct msg_network key;
 	size_t i, j;
@@ -149,7 +143,8 @@ networks_sort(struct msg_scan_result *out)
 		key = out->networks[i];
 		j = i;
 
-		while (j > 0 && network_compare(&out->networks[j - 1], &key) > 0) {
+		while (j > 0 &&
+		       network_compare(&out->networks[j - 1], &key) > 0) {
 			out->networks[j] = out->networks[j - 1];
 			j--;
 		}
@@ -158,8 +153,8 @@ networks_sort(struct msg_scan_result *out)
 	}
 }
 
-static void
-merge_one(struct msg_scan_result *out, const struct network_scan_ap *ap)
+static void merge_one(struct msg_scan_result *out,
+		      const struct network_scan_ap *ap)
 {
 	struct msg_network *net = NULL;
 	size_t i;
@@ -193,9 +188,9 @@ merge_one(struct msg_scan_result *out, const struct network_scan_ap *ap)
 	network_from_ap(net, ap);
 }
 
-void
-network_scan_merge(const struct network_scan_ap *aps, size_t n,
-		   const struct msg_ssid *own_ssid, struct msg_scan_result *out)
+void network_scan_merge(const struct network_scan_ap *aps, size_t n,
+			const struct msg_ssid *own_ssid,
+			struct msg_scan_result *out)
 {
 	size_t i;
 
@@ -209,7 +204,8 @@ network_scan_merge(const struct network_scan_ap *aps, size_t n,
 		    network_scan_ssid_hidden(&ap->ssid))
 			continue;
 
-		if (own_ssid && own_ssid->len && ssid_equal(own_ssid, &ap->ssid))
+		if (own_ssid && own_ssid->len &&
+		    ssid_equal(own_ssid, &ap->ssid))
 			continue;
 
 		merge_one(out, ap);

@@ -21,12 +21,12 @@
 /* One access point (BSS) as seen by a scan. */
 struct network_scan_ap {
 	struct msg_ssid ssid;
-	uint8_t signal;		/* 0..100 */
-	uint32_t frequency;	/* MHz, 0 when unknown */
-	uint32_t flags;		/* NM80211ApFlags: PRIVACY */
-	uint32_t wpa_flags;	/* NM80211ApSecurityFlags of the WPA IE */
-	uint32_t rsn_flags;	/* NM80211ApSecurityFlags of the RSN IE */
-	bool in_use;		/* the device is associated with it */
+	uint8_t signal;	    /* 0..100 */
+	uint32_t frequency; /* MHz, 0 when unknown */
+	uint32_t flags;	    /* NM80211ApFlags: PRIVACY */
+	uint32_t wpa_flags; /* NM80211ApSecurityFlags of the WPA IE */
+	uint32_t rsn_flags; /* NM80211ApSecurityFlags of the RSN IE */
+	bool in_use;	    /* the device is associated with it */
 };
 
 /* Classifies an access point's security from its three flag words. */

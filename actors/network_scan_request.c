@@ -27,8 +27,7 @@
 #define SCAN_TIMEOUT_MS 10000
 #define SCAN_BEFORE_AP_TIMEOUT_MS 5000
 
-static uint64_t
-cache_age_ms(const struct network *net)
+static uint64_t cache_age_ms(const struct network *net)
 {
 	uint64_t now = actor_now_ms();
 
@@ -38,9 +37,8 @@ cache_age_ms(const struct network *net)
 	return now - net->cache_ms;
 }
 
-static void
-answer(struct network *net, uint64_t correlation_id, const char *sender,
-       bool fresh, const char *error)
+static void answer(struct network *net, uint64_t correlation_id,
+		   const char *sender, bool fresh, const char *error)
 {
 	struct msg request = { .type = MSG_SCAN_REQUEST };
 	struct msg *result;
@@ -60,12 +58,12 @@ answer(struct network *net, uint64_t correlation_id, const char *sender,
 	r = actor_reply(net->self, &request, result);
 	if (r < 0)
 		log_warning("Failed to answer a scan request of %s: %s, "
-			    "ignoring", sender, strerror(-r));
+			    "ignoring",
+			    sender, strerror(-r));
 	g_free(result);
 }
 
-static void
-answer_waiters(struct network *net, bool fresh, const char *error)
+static void answer_waiters(struct network *net, bool fresh, const char *error)
 {
 	unsigned int i, n = net->n_waiters;
 
@@ -76,19 +74,18 @@ answer_waiters(struct network *net, bool fresh, const char *error)
 }
 
 /* "...; showing the list from N s ago", or why there is no list. */
-static void
-stale_text(const struct network *net, const char *why, char *out,
-	   size_t size)
+static void stale_text(const struct network *net, const char *why, char *out,
+		       size_t size)
 {
 	if (!net->have_cache)
 		snprintf(out, size, "%s; no earlier list to show", why);
 	else
-		snprintf(out, size, "%s; showing the list from %" PRIu64
-			 " s ago", why, cache_age_ms(net) / 1000);
+		snprintf(out, size,
+			 "%s; showing the list from %" PRIu64 " s ago", why,
+			 cache_age_ms(net) / 1000);
 }
 
-static bool
-add_waiter(struct network *net, const struct msg *m)
+static bool add_waiter(struct network *net, const struct msg *m)
 {
 	struct network_scan_waiter *w;
 
@@ -101,8 +98,7 @@ add_waiter(struct network *net, const struct msg *m)
 	return true;
 }
 
-static void
-scan_ended(struct network *net, bool fresh, const char *error)
+static void scan_ended(struct network *net, bool fresh, const char *error)
 {
 	network_timeout_clear(&net->scan_timeout);
 	net->nm_scan_running = false;
@@ -118,8 +114,7 @@ scan_ended(struct network *net, bool fresh, const char *error)
 
 /* ---- NetworkManager's list ---------------------------------------------- */
 
-void
-network_scan_cache_from_nm(struct network *net)
+void network_scan_cache_from_nm(struct network *net)
 {
 	NMAccessPoint *active, *ap;
 	const GPtrArray *aps;
@@ -174,8 +169,7 @@ network_scan_cache_from_nm(struct network *net)
 	net->have_cache = true;
 }
 
-void
-network_scan_nm_done(struct network *net)
+void network_scan_nm_done(struct network *net)
 {
 	int64_t last;
 
@@ -195,8 +189,7 @@ network_scan_nm_done(struct network *net)
 	scan_ended(net, true, "");
 }
 
-static gboolean
-scan_timeout_cb(gpointer data)
+static gboolean scan_timeout_cb(gpointer data)
 {
 	struct network *net = data;
 	char text[MSG_TEXT_MAX];
@@ -207,8 +200,8 @@ scan_timeout_cb(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static void
-nm_scan_requested_cb(GObject *source, GAsyncResult *result, gpointer data)
+static void nm_scan_requested_cb(GObject *source, GAsyncResult *result,
+				 gpointer data)
 {
 	struct network *net = data;
 	char text[MSG_TEXT_MAX];
@@ -219,8 +212,7 @@ nm_scan_requested_cb(GObject *source, GAsyncResult *result, gpointer data)
 		return;
 
 	if (!network_cancelled(error) && net->nm_scan_running) {
-		log_debug("NetworkManager refused to scan: %s",
-			  error->message);
+		log_debug("NetworkManager refused to scan: %s", error->message);
 		stale_text(net, "Scanning is not possible right now", text,
 			   sizeof(text));
 		scan_ended(net, false, text);
@@ -229,22 +221,20 @@ nm_scan_requested_cb(GObject *source, GAsyncResult *result, gpointer data)
 	g_error_free(error);
 }
 
-static void
-nm_scan_start(struct network *net, unsigned int timeout_ms)
+static void nm_scan_start(struct network *net, unsigned int timeout_ms)
 {
 	if (net->nm_scan_running)
 		return;
 
 	net->nm_scan_running = true;
 	net->nm_scan_before = nm_device_wifi_get_last_scan(net->device);
-	net->scan_timeout = network_timeout_new(net, timeout_ms,
-						scan_timeout_cb);
+	net->scan_timeout =
+		network_timeout_new(net, timeout_ms, scan_timeout_cb);
 	nm_device_wifi_request_scan_async(net->device, net->cancellable,
 					  nm_scan_requested_cb, net);
 }
 
-void
-network_scan_before_ap(struct network *net)
+void network_scan_before_ap(struct network *net)
 {
 	NMDeviceState state = nm_device_get_state(NM_DEVICE(net->device));
 
@@ -258,10 +248,9 @@ network_scan_before_ap(struct network *net)
 	nm_scan_start(net, SCAN_BEFORE_AP_TIMEOUT_MS);
 }
 
-/* ---- nl80211 while the access point is up ------------------------------------- */
+/* ---- nl80211 while the access point is up ------------------------------- */
 
-static int
-nl_ready(struct network *net)
+static int nl_ready(struct network *net)
 {
 	const char *iface = nm_device_get_iface(NM_DEVICE(net->device));
 	unsigned int index = iface ? if_nametoindex(iface) : 0;
@@ -278,8 +267,7 @@ nl_ready(struct network *net)
 	return r;
 }
 
-int
-network_ap_stations(struct network *net, unsigned int *count)
+int network_ap_stations(struct network *net, unsigned int *count)
 {
 	int r;
 
@@ -294,8 +282,7 @@ network_ap_stations(struct network *net, unsigned int *count)
 	return nl80211_count_stations(net->nl, net->nl_ifindex, count);
 }
 
-static gboolean
-nl_event_cb(gint fd, GIOCondition condition, gpointer data)
+static gboolean nl_event_cb(gint fd, GIOCondition condition, gpointer data)
 {
 	struct network *net = data;
 	struct msg_ssid own;
@@ -328,8 +315,7 @@ nl_event_cb(gint fd, GIOCondition condition, gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static int
-nl_scan_start(struct network *net)
+static int nl_scan_start(struct network *net)
 {
 	int r;
 
@@ -344,20 +330,20 @@ nl_scan_start(struct network *net)
 	if (r < 0 && r != -EBUSY)
 		return r;
 
-	net->nl_source = g_unix_fd_source_new(nl80211_event_fd(net->nl),
-					      G_IO_IN);
+	net->nl_source =
+		g_unix_fd_source_new(nl80211_event_fd(net->nl), G_IO_IN);
 	g_source_set_callback(net->nl_source, G_SOURCE_FUNC(nl_event_cb), net,
 			      NULL);
 	g_source_attach(net->nl_source, net->context);
-	net->scan_timeout = network_timeout_new(net, SCAN_TIMEOUT_MS,
-						scan_timeout_cb);
+	net->scan_timeout =
+		network_timeout_new(net, SCAN_TIMEOUT_MS, scan_timeout_cb);
 	return 0;
 }
 
-/* ---- requests ------------------------------------------------------------------ */
+/* ---- requests ----------------------------------------------------------- */
 
-void
-network_scan_request(struct network *net, const struct msg *m, bool ap_mode)
+void network_scan_request(struct network *net, const struct msg *m,
+			  bool ap_mode)
 {
 	char text[MSG_TEXT_MAX];
 	int r;
@@ -394,18 +380,20 @@ network_scan_request(struct network *net, const struct msg *m, bool ap_mode)
 
 	if (!net->nl_warned)
 		log_warning("Failed to scan through nl80211: %s; answering "
-			    "with the last list", strerror(-r));
+			    "with the last list",
+			    strerror(-r));
 	else
 		log_debug("Failed to scan through nl80211: %s", strerror(-r));
 	net->nl_warned = true;
 
-	stale_text(net, "Scanning is not possible while the access point is "
-		   "up", text, sizeof(text));
+	stale_text(net,
+		   "Scanning is not possible while the access point is "
+		   "up",
+		   text, sizeof(text));
 	answer_waiters(net, false, text);
 }
 
-void
-network_scan_flush(struct network *net, const char *error)
+void network_scan_flush(struct network *net, const char *error)
 {
 	network_timeout_clear(&net->scan_timeout);
 	net->nm_scan_running = false;
@@ -418,8 +406,7 @@ network_scan_flush(struct network *net, const char *error)
 	answer_waiters(net, false, error);
 }
 
-void
-network_scan_fini(struct network *net)
+void network_scan_fini(struct network *net)
 {
 	network_scan_flush(net, "The network service is stopping");
 	nl80211_free(net->nl);

@@ -35,13 +35,13 @@
 #define CAPABILITY_PRIVACY 0x0010
 
 struct nl80211 {
-	int fd;			/* requests and their answers */
-	int event_fd;		/* the "scan" multicast group */
+	int fd;	      /* requests and their answers */
+	int event_fd; /* the "scan" multicast group */
 	uint16_t family;
 	uint32_t seq;
 };
 
-/* ---- attribute walking ---------------------------------------------- */
+/* ---- attribute walking -------------------------------------------------- */
 
 struct nla_iter {
 	const uint8_t *pos;
@@ -49,14 +49,13 @@ struct nla_iter {
 };
 
 struct nla_view {
-	uint16_t type;		/* without NLA_F_NESTED / byte order bits */
+	uint16_t type; /* without NLA_F_NESTED / byte order bits */
 	const uint8_t *data;
 	size_t len;
 };
 
 /* Returns 1 with the next attribute, 0 at the end, -EBADMSG if broken. */
-static int
-nla_next(struct nla_iter *it, struct nla_view *out)
+static int nla_next(struct nla_iter *it, struct nla_view *out)
 {
 	struct nlattr nla;
 	size_t aligned;
@@ -81,8 +80,7 @@ nla_next(struct nla_iter *it, struct nla_view *out)
 	return 1;
 }
 
-static uint32_t
-nla_u32(const struct nla_view *a)
+static uint32_t nla_u32(const struct nla_view *a)
 {
 	uint32_t v = 0;
 
@@ -92,8 +90,7 @@ nla_u32(const struct nla_view *a)
 	return v;
 }
 
-static uint16_t
-nla_u16(const struct nla_view *a)
+static uint16_t nla_u16(const struct nla_view *a)
 {
 	uint16_t v = 0;
 
@@ -103,14 +100,14 @@ nla_u16(const struct nla_view *a)
 	return v;
 }
 
-/* ---- information elements ------------------------------------------- */
+/* ---- information elements ----------------------------------------------- */
 
 static const uint8_t oui_ieee[3] = { 0x00, 0x0f, 0xac };
 static const uint8_t oui_msft[3] = { 0x00, 0x50, 0xf2 };
 static const uint8_t oui_wfa[3] = { 0x50, 0x6f, 0x9a };
 
-static uint32_t
-cipher_flags(const uint8_t *suite, const uint8_t *oui, bool group)
+static uint32_t cipher_flags(const uint8_t *suite, const uint8_t *oui,
+			     bool group)
 {
 	if (memcmp(suite, oui, 3))
 		return 0;
@@ -134,26 +131,25 @@ cipher_flags(const uint8_t *suite, const uint8_t *oui, bool group)
 }
 
 /* AKM suite selectors of IEEE 802.11-2020 table 9-151 (00-0F-AC). */
-static uint32_t
-rsn_akm_flags(uint8_t type)
+static uint32_t rsn_akm_flags(uint8_t type)
 {
 	switch (type) {
-	case 1:		/* 802.1X */
-	case 3:		/* FT over 802.1X */
-	case 5:		/* 802.1X SHA-256 */
-	case 11:	/* Suite B */
-	case 13:	/* FT 802.1X SHA-384 */
+	case 1:	 /* 802.1X */
+	case 3:	 /* FT over 802.1X */
+	case 5:	 /* 802.1X SHA-256 */
+	case 11: /* Suite B */
+	case 13: /* FT 802.1X SHA-384 */
 		return NM_802_11_AP_SEC_KEY_MGMT_802_1X;
 	case 12:
 		return NM_802_11_AP_SEC_KEY_MGMT_EAP_SUITE_B_192;
-	case 2:		/* PSK */
-	case 4:		/* FT PSK */
-	case 6:		/* PSK SHA-256 */
+	case 2: /* PSK */
+	case 4: /* FT PSK */
+	case 6: /* PSK SHA-256 */
 		return NM_802_11_AP_SEC_KEY_MGMT_PSK;
-	case 8:		/* SAE */
-	case 9:		/* FT SAE */
-	case 24:	/* SAE with group-dependent hash */
-	case 25:	/* FT SAE, group-dependent hash */
+	case 8:	 /* SAE */
+	case 9:	 /* FT SAE */
+	case 24: /* SAE with group-dependent hash */
+	case 25: /* FT SAE, group-dependent hash */
 		return NM_802_11_AP_SEC_KEY_MGMT_SAE;
 	case 18:
 		return NM_802_11_AP_SEC_KEY_MGMT_OWE;
@@ -162,8 +158,7 @@ rsn_akm_flags(uint8_t type)
 	return 0;
 }
 
-static uint32_t
-akm_flags(const uint8_t *suite, bool rsn)
+static uint32_t akm_flags(const uint8_t *suite, bool rsn)
 {
 	if (rsn)
 		return memcmp(suite, oui_ieee, 3) ? 0 : rsn_akm_flags(suite[3]);
@@ -186,8 +181,7 @@ akm_flags(const uint8_t *suite, bool rsn)
  * take the defaults of IEEE 802.11 9.4.2.24.1 (CCMP, CCMP, 802.1X); the
  * WPA IE's defaults are TKIP and 802.1X.
  */
-static uint32_t
-parse_wpa_body(const uint8_t *p, size_t len, bool rsn)
+static uint32_t parse_wpa_body(const uint8_t *p, size_t len, bool rsn)
 {
 	const uint8_t *oui = rsn ? oui_ieee : oui_msft;
 	uint32_t flags = 0;
@@ -196,24 +190,25 @@ parse_wpa_body(const uint8_t *p, size_t len, bool rsn)
 	if (len < 2)
 		return 0;
 
-	p += 2;		/* version */
+	p += 2; /* version */
 	len -= 2;
 
 	if (len < 4)
 		return rsn ? NM_802_11_AP_SEC_GROUP_CCMP |
-			     NM_802_11_AP_SEC_PAIR_CCMP |
-			     NM_802_11_AP_SEC_KEY_MGMT_802_1X :
+				       NM_802_11_AP_SEC_PAIR_CCMP |
+				       NM_802_11_AP_SEC_KEY_MGMT_802_1X :
 			     NM_802_11_AP_SEC_GROUP_TKIP |
-			     NM_802_11_AP_SEC_PAIR_TKIP |
-			     NM_802_11_AP_SEC_KEY_MGMT_802_1X;
+				       NM_802_11_AP_SEC_PAIR_TKIP |
+				       NM_802_11_AP_SEC_KEY_MGMT_802_1X;
 
 	flags |= cipher_flags(p, oui, true);
 	p += 4;
 	len -= 4;
 
 	if (len < 2)
-		return flags | (rsn ? NM_802_11_AP_SEC_PAIR_CCMP :
-				      NM_802_11_AP_SEC_PAIR_TKIP) |
+		return flags |
+		       (rsn ? NM_802_11_AP_SEC_PAIR_CCMP :
+			      NM_802_11_AP_SEC_PAIR_TKIP) |
 		       NM_802_11_AP_SEC_KEY_MGMT_802_1X;
 
 	n = (uint16_t)(p[0] | p[1] << 8);
@@ -236,8 +231,8 @@ parse_wpa_body(const uint8_t *p, size_t len, bool rsn)
 	return flags;
 }
 
-static void
-parse_vendor_ie(const uint8_t *p, size_t len, struct network_scan_ap *ap)
+static void parse_vendor_ie(const uint8_t *p, size_t len,
+			    struct network_scan_ap *ap)
 {
 	if (len < 4)
 		return;
@@ -248,8 +243,8 @@ parse_vendor_ie(const uint8_t *p, size_t len, struct network_scan_ap *ap)
 		ap->rsn_flags |= NM_802_11_AP_SEC_KEY_MGMT_OWE_TM;
 }
 
-int
-nl80211_parse_ies(const uint8_t *ies, size_t len, struct network_scan_ap *ap)
+int nl80211_parse_ies(const uint8_t *ies, size_t len,
+		      struct network_scan_ap *ap)
 {
 	bool have_ssid = false;
 
@@ -285,10 +280,9 @@ nl80211_parse_ies(const uint8_t *ies, size_t len, struct network_scan_ap *ap)
 	return 0;
 }
 
-/* ---- messages --------------------------------------------------------- */
+/* ---- messages ----------------------------------------------------------- */
 
-static int
-parse_bss(const struct nla_view *bss, struct network_scan_ap *ap)
+static int parse_bss(const struct nla_view *bss, struct network_scan_ap *ap)
 {
 	struct nla_iter it = { bss->data, bss->len };
 	struct nla_view a, ies = { 0 }, beacon_ies = { 0 };
@@ -322,7 +316,8 @@ parse_bss(const struct nla_view *bss, struct network_scan_ap *ap)
 				ap->signal = a.data[0] > 100 ? 100 : a.data[0];
 			break;
 		case NL80211_BSS_STATUS:
-			ap->in_use = nla_u32(&a) == NL80211_BSS_STATUS_ASSOCIATED;
+			ap->in_use = nla_u32(&a) ==
+				     NL80211_BSS_STATUS_ASSOCIATED;
 			break;
 		}
 	}
@@ -351,8 +346,8 @@ typedef int (*genl_msg_cb_t)(uint8_t cmd, const uint8_t *attrs, size_t len,
  * payload to @cb. Returns 1 on NLMSG_DONE, 0 when the buffer ended, a
  * kernel error, -EBADMSG, or @cb's error.
  */
-static int
-genl_walk(const void *buf, size_t len, genl_msg_cb_t cb, void *user_data)
+static int genl_walk(const void *buf, size_t len, genl_msg_cb_t cb,
+		     void *user_data)
 {
 	const uint8_t *pos = buf;
 	struct nlmsghdr nlh;
@@ -407,8 +402,8 @@ struct scan_dump {
 	size_t *count;
 };
 
-static int
-scan_dump_cb(uint8_t cmd, const uint8_t *attrs, size_t len, void *user_data)
+static int scan_dump_cb(uint8_t cmd, const uint8_t *attrs, size_t len,
+			void *user_data)
 {
 	struct scan_dump *d = user_data;
 	struct nla_iter it = { attrs, len };
@@ -442,9 +437,9 @@ scan_dump_cb(uint8_t cmd, const uint8_t *attrs, size_t len, void *user_data)
 	return 0;
 }
 
-int
-nl80211_parse_scan_dump(const void *buf, size_t len, int ifindex,
-			struct network_scan_ap *aps, size_t max, size_t *count)
+int nl80211_parse_scan_dump(const void *buf, size_t len, int ifindex,
+			    struct network_scan_ap *aps, size_t max,
+			    size_t *count)
 {
 	struct scan_dump d = { ifindex, aps, max, count };
 
@@ -456,9 +451,8 @@ struct station_dump {
 	unsigned int *count;
 };
 
-static int
-station_dump_cb(uint8_t cmd, const uint8_t *attrs, size_t len,
-		void *user_data)
+static int station_dump_cb(uint8_t cmd, const uint8_t *attrs, size_t len,
+			   void *user_data)
 {
 	struct station_dump *d = user_data;
 	struct nla_iter it = { attrs, len };
@@ -485,9 +479,8 @@ station_dump_cb(uint8_t cmd, const uint8_t *attrs, size_t len,
 	return 0;
 }
 
-int
-nl80211_parse_station_dump(const void *buf, size_t len, int ifindex,
-			   unsigned int *count)
+int nl80211_parse_station_dump(const void *buf, size_t len, int ifindex,
+			       unsigned int *count)
 {
 	struct station_dump d = { ifindex, count };
 
@@ -499,8 +492,8 @@ struct scan_event {
 	int result;
 };
 
-static int
-scan_event_cb(uint8_t cmd, const uint8_t *attrs, size_t len, void *user_data)
+static int scan_event_cb(uint8_t cmd, const uint8_t *attrs, size_t len,
+			 void *user_data)
 {
 	struct scan_event *e = user_data;
 	struct nla_iter it = { attrs, len };
@@ -523,8 +516,7 @@ scan_event_cb(uint8_t cmd, const uint8_t *attrs, size_t len, void *user_data)
 	return 0;
 }
 
-int
-nl80211_parse_scan_event(const void *buf, size_t len, int ifindex)
+int nl80211_parse_scan_event(const void *buf, size_t len, int ifindex)
 {
 	struct scan_event e = { ifindex, 0 };
 
@@ -538,8 +530,7 @@ struct family_answer {
 	bool found;
 };
 
-static uint32_t
-find_scan_group(const struct nla_view *groups)
+static uint32_t find_scan_group(const struct nla_view *groups)
 {
 	struct nla_iter it = { groups->data, groups->len }, git;
 	struct nla_view group, a;
@@ -557,7 +548,8 @@ find_scan_group(const struct nla_view *groups)
 			if (a.type == CTRL_ATTR_MCAST_GRP_ID)
 				id = nla_u32(&a);
 			else if (a.type == CTRL_ATTR_MCAST_GRP_NAME &&
-				 a.len == sizeof(NL80211_MULTICAST_GROUP_SCAN) &&
+				 a.len ==
+					 sizeof(NL80211_MULTICAST_GROUP_SCAN) &&
 				 !memcmp(name, NL80211_MULTICAST_GROUP_SCAN,
 					 a.len))
 				is_scan = true;
@@ -570,8 +562,8 @@ find_scan_group(const struct nla_view *groups)
 	return 0;
 }
 
-static int
-family_cb(uint8_t cmd, const uint8_t *attrs, size_t len, void *user_data)
+static int family_cb(uint8_t cmd, const uint8_t *attrs, size_t len,
+		     void *user_data)
 {
 	struct family_answer *f = user_data;
 	struct nla_iter it = { attrs, len };
@@ -593,9 +585,8 @@ family_cb(uint8_t cmd, const uint8_t *attrs, size_t len, void *user_data)
 	return r;
 }
 
-int
-nl80211_parse_family(const void *buf, size_t len, uint16_t *family,
-		     uint32_t *scan_group)
+int nl80211_parse_family(const void *buf, size_t len, uint16_t *family,
+			 uint32_t *scan_group)
 {
 	struct family_answer f = { family, scan_group, false };
 	int r;
@@ -610,10 +601,9 @@ nl80211_parse_family(const void *buf, size_t len, uint16_t *family,
 	return f.found ? 0 : -EBADMSG;
 }
 
-/* ---- sockets ---------------------------------------------------------- */
+/* ---- sockets ------------------------------------------------------------ */
 
-static int
-genl_socket(void)
+static int genl_socket(void)
 {
 	struct sockaddr_nl addr = { .nl_family = AF_NETLINK };
 	struct timeval tv = {
@@ -638,9 +628,8 @@ genl_socket(void)
 }
 
 /* Appends one attribute to a message being built in @buf. */
-static void
-put_attr(uint8_t *buf, size_t *len, uint16_t type, const void *data,
-	 size_t data_len)
+static void put_attr(uint8_t *buf, size_t *len, uint16_t type, const void *data,
+		     size_t data_len)
 {
 	struct nlattr nla = {
 		.nla_len = (uint16_t)(NLA_HDRLEN + data_len),
@@ -659,8 +648,7 @@ struct genl_request {
 	size_t len;
 };
 
-static void
-request_init(struct genl_request *req, uint8_t cmd)
+static void request_init(struct genl_request *req, uint8_t cmd)
 {
 	struct genlmsghdr genl = { .cmd = cmd, .version = 1 };
 
@@ -671,8 +659,7 @@ request_init(struct genl_request *req, uint8_t cmd)
 }
 
 /* Drops answers left over from a request that timed out. */
-static void
-request_drain(int fd)
+static void request_drain(int fd)
 {
 	uint8_t buf[512];
 
@@ -680,9 +667,8 @@ request_drain(int fd)
 		;
 }
 
-static int
-request_send(int fd, struct genl_request *req, uint16_t family,
-	     uint16_t flags, uint32_t seq)
+static int request_send(int fd, struct genl_request *req, uint16_t family,
+			uint16_t flags, uint32_t seq)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct nlmsghdr nlh = {
@@ -705,8 +691,7 @@ request_send(int fd, struct genl_request *req, uint16_t family,
 typedef int (*reply_parse_cb_t)(const void *buf, size_t len, void *user_data);
 
 /* Receives answers until @parse says the reply is complete (1). */
-static int
-request_wait(int fd, reply_parse_cb_t parse, void *user_data)
+static int request_wait(int fd, reply_parse_cb_t parse, void *user_data)
 {
 	uint8_t *buf;
 	ssize_t n;
@@ -735,8 +720,7 @@ struct family_wait {
 	uint32_t scan_group;
 };
 
-static int
-family_wait_cb(const void *buf, size_t len, void *user_data)
+static int family_wait_cb(const void *buf, size_t len, void *user_data)
 {
 	struct family_wait *w = user_data;
 	int r;
@@ -745,8 +729,7 @@ family_wait_cb(const void *buf, size_t len, void *user_data)
 	return r < 0 ? r : 1;
 }
 
-static int
-resolve_family(struct nl80211 *nl, uint32_t *scan_group)
+static int resolve_family(struct nl80211 *nl, uint32_t *scan_group)
 {
 	struct genl_request req;
 	struct family_wait w = { 0 };
@@ -769,8 +752,7 @@ resolve_family(struct nl80211 *nl, uint32_t *scan_group)
 	return 0;
 }
 
-int
-nl80211_open(struct nl80211 **out)
+int nl80211_open(struct nl80211 **out)
 {
 	struct nl80211 *nl;
 	uint32_t group = 0;
@@ -817,8 +799,7 @@ fail:
 	return r;
 }
 
-void
-nl80211_free(struct nl80211 *nl)
+void nl80211_free(struct nl80211 *nl)
 {
 	if (!nl)
 		return;
@@ -832,14 +813,13 @@ nl80211_free(struct nl80211 *nl)
 	free(nl);
 }
 
-int
-nl80211_event_fd(const struct nl80211 *nl)
+int nl80211_event_fd(const struct nl80211 *nl)
 {
 	return nl->event_fd;
 }
 
-static int
-ignore_cb(uint8_t cmd, const uint8_t *attrs, size_t len, void *user_data)
+static int ignore_cb(uint8_t cmd, const uint8_t *attrs, size_t len,
+		     void *user_data)
 {
 	(void)cmd;
 	(void)attrs;
@@ -848,8 +828,7 @@ ignore_cb(uint8_t cmd, const uint8_t *attrs, size_t len, void *user_data)
 	return 0;
 }
 
-static int
-ack_wait_cb(const void *buf, size_t len, void *user_data)
+static int ack_wait_cb(const void *buf, size_t len, void *user_data)
 {
 	int r;
 
@@ -860,8 +839,7 @@ ack_wait_cb(const void *buf, size_t len, void *user_data)
 	return r < 0 ? r : 1;
 }
 
-int
-nl80211_trigger_scan(struct nl80211 *nl, int ifindex, bool ap_force)
+int nl80211_trigger_scan(struct nl80211 *nl, int ifindex, bool ap_force)
 {
 	struct genl_request req;
 	uint32_t index = (uint32_t)ifindex;
@@ -882,8 +860,7 @@ nl80211_trigger_scan(struct nl80211 *nl, int ifindex, bool ap_force)
 	return request_wait(nl->fd, ack_wait_cb, NULL);
 }
 
-int
-nl80211_read_scan_event(struct nl80211 *nl, int ifindex)
+int nl80211_read_scan_event(struct nl80211 *nl, int ifindex)
 {
 	uint8_t buf[4096];
 	ssize_t n;
@@ -912,8 +889,7 @@ struct scan_wait {
 	size_t *count;
 };
 
-static int
-scan_wait_cb(const void *buf, size_t len, void *user_data)
+static int scan_wait_cb(const void *buf, size_t len, void *user_data)
 {
 	struct scan_wait *w = user_data;
 
@@ -921,9 +897,8 @@ scan_wait_cb(const void *buf, size_t len, void *user_data)
 				       w->count);
 }
 
-int
-nl80211_get_scan(struct nl80211 *nl, int ifindex,
-		 struct network_scan_ap *aps, size_t max, size_t *count)
+int nl80211_get_scan(struct nl80211 *nl, int ifindex,
+		     struct network_scan_ap *aps, size_t max, size_t *count)
 {
 	struct scan_wait w = { ifindex, aps, max, count };
 	struct genl_request req;
@@ -947,16 +922,14 @@ struct station_wait {
 	unsigned int *count;
 };
 
-static int
-station_wait_cb(const void *buf, size_t len, void *user_data)
+static int station_wait_cb(const void *buf, size_t len, void *user_data)
 {
 	struct station_wait *w = user_data;
 
 	return nl80211_parse_station_dump(buf, len, w->ifindex, w->count);
 }
 
-int
-nl80211_count_stations(struct nl80211 *nl, int ifindex, unsigned int *count)
+int nl80211_count_stations(struct nl80211 *nl, int ifindex, unsigned int *count)
 {
 	struct station_wait w = { ifindex, count };
 	struct genl_request req;

@@ -43,7 +43,7 @@ struct record {
 	pthread_cond_t cond;
 	struct msg_net_event events[EVENTS_MAX];
 	unsigned int n_events;
-	unsigned int refused;		/* facts the table would refuse */
+	unsigned int refused; /* facts the table would refuse */
 	enum wifi_state state;
 	struct msg answers[ANSWERS_MAX];
 	unsigned int n_answers;
@@ -60,8 +60,7 @@ static char tmpdir[64];
 
 /* ---- the peers ---------------------------------------------------------- */
 
-static int
-state_handle(struct actor *self, void *state, const struct msg *m)
+static int state_handle(struct actor *self, void *state, const struct msg *m)
 {
 	struct msg snap = { .type = MSG_STATE_SNAPSHOT };
 
@@ -88,8 +87,7 @@ state_handle(struct actor *self, void *state, const struct msg *m)
 	return 0;
 }
 
-static int
-web_handle(struct actor *self, void *state, const struct msg *m)
+static int web_handle(struct actor *self, void *state, const struct msg *m)
 {
 	(void)state;
 	if (!m->sender[0]) {
@@ -107,29 +105,32 @@ web_handle(struct actor *self, void *state, const struct msg *m)
 }
 
 static const struct actor_def state_def = {
-	.name = "state", .handle = state_handle,
+	.name = "state",
+	.handle = state_handle,
 };
 static const struct actor_def web_def = {
-	.name = "web", .handle = web_handle,
+	.name = "web",
+	.handle = web_handle,
 };
 
-/* ---- set-up ---------------------------------------------------------------- */
+/* ---- set-up ------------------------------------------------------------- */
 
-static void
-start_double(const char *scenario, const char *params)
+static void start_double(const char *scenario, const char *params)
 {
 	struct nm_double_options opts = {
-		.scenario = scenario, .params_json = params,
+		.scenario = scenario,
+		.params_json = params,
 	};
 
 	cr_assert_eq(nm_double_start(&opts, &nm), 0, "the double starts");
 }
 
-static void
-start_network(void)
+static void start_network(void)
 {
 	static const struct actor_def *defs[] = {
-		&state_def, &web_def, &network_actor_def,
+		&state_def,
+		&web_def,
+		&network_actor_def,
 	};
 	size_t i;
 
@@ -139,8 +140,7 @@ start_network(void)
 		cr_assert_eq(runtime_actor_start(rt, i), 0);
 }
 
-static void
-setup(void)
+static void setup(void)
 {
 	config_defaults(&cfg);
 	cfg.join_timeout_s = 5;
@@ -160,8 +160,7 @@ setup(void)
 	rec.state = STATE_TABLE_INITIAL;
 }
 
-static void
-teardown(void)
+static void teardown(void)
 {
 	char cmd[128];
 
@@ -175,10 +174,9 @@ teardown(void)
 
 TestSuite(network_actor, .init = setup, .fini = teardown, .timeout = 90);
 
-/* ---- waiting ------------------------------------------------------------------ */
+/* ---- waiting ------------------------------------------------------------ */
 
-static void
-deadline_in(struct timespec *ts, unsigned int ms)
+static void deadline_in(struct timespec *ts, unsigned int ms)
 {
 	clock_gettime(CLOCK_REALTIME, ts);
 	ts->tv_sec += ms / 1000;
@@ -193,9 +191,8 @@ deadline_in(struct timespec *ts, unsigned int ms)
  * Waits for the first fact at or after *cursor with @state; moves the
  * cursor past it and copies it to @out. False at the deadline.
  */
-static bool
-wait_event(unsigned int *cursor, enum wifi_state state, unsigned int ms,
-	   struct msg_net_event *out)
+static bool wait_event(unsigned int *cursor, enum wifi_state state,
+		       unsigned int ms, struct msg_net_event *out)
 {
 	struct timespec ts;
 	bool found = false;
@@ -219,8 +216,7 @@ wait_event(unsigned int *cursor, enum wifi_state state, unsigned int ms,
 	return found;
 }
 
-static struct msg
-wait_answer(enum msg_type type, uint64_t correlation_id)
+static struct msg wait_answer(enum msg_type type, uint64_t correlation_id)
 {
 	struct msg found = { 0 };
 	struct timespec ts;
@@ -235,8 +231,8 @@ wait_answer(enum msg_type type, uint64_t correlation_id)
 				found = rec.answers[i];
 		}
 
-		if (found.type || pthread_cond_timedwait(&rec.cond, &rec.lock,
-							 &ts))
+		if (found.type ||
+		    pthread_cond_timedwait(&rec.cond, &rec.lock, &ts))
 			break;
 	}
 	pthread_mutex_unlock(&rec.lock);
@@ -244,9 +240,8 @@ wait_answer(enum msg_type type, uint64_t correlation_id)
 	return found;
 }
 
-static struct msg
-request_connect(const void *ssid, size_t ssid_len, const char *password,
-		bool hidden)
+static struct msg request_connect(const void *ssid, size_t ssid_len,
+				  const char *password, bool hidden)
 {
 	struct msg m = { .type = MSG_CONNECT_REQUEST };
 
@@ -260,8 +255,7 @@ request_connect(const void *ssid, size_t ssid_len, const char *password,
 	return wait_answer(MSG_REPLY, m.correlation_id);
 }
 
-static struct msg
-request_scan(bool fresh)
+static struct msg request_scan(bool fresh)
 {
 	struct msg m = { .type = MSG_SCAN_REQUEST };
 
@@ -271,8 +265,8 @@ request_scan(bool fresh)
 	return wait_answer(MSG_SCAN_RESULT, m.correlation_id);
 }
 
-static const struct msg_network *
-find_network(const struct msg_scan_result *r, const void *ssid, size_t len)
+static const struct msg_network *find_network(const struct msg_scan_result *r,
+					      const void *ssid, size_t len)
 {
 	uint32_t i;
 
@@ -286,8 +280,7 @@ find_network(const struct msg_scan_result *r, const void *ssid, size_t len)
 }
 
 /* Looks up a{sa{sv}}[setting][key]; NULL when absent. */
-static GVariant *
-setting(GVariant *settings, const char *group, const char *key)
+static GVariant *setting(GVariant *settings, const char *group, const char *key)
 {
 	GVariant *dict, *value;
 
@@ -300,9 +293,8 @@ setting(GVariant *settings, const char *group, const char *key)
 	return value;
 }
 
-static void
-assert_string_setting(GVariant *settings, const char *group, const char *key,
-		      const char *want)
+static void assert_string_setting(GVariant *settings, const char *group,
+				  const char *key, const char *want)
 {
 	GVariant *v = setting(settings, group, key);
 
@@ -312,9 +304,8 @@ assert_string_setting(GVariant *settings, const char *group, const char *key,
 	g_variant_unref(v);
 }
 
-static void
-assert_strv_setting(GVariant *settings, const char *group, const char *key,
-		    const char *want)
+static void assert_strv_setting(GVariant *settings, const char *group,
+				const char *key, const char *want)
 {
 	GVariant *v = setting(settings, group, key);
 	const char **strv;
@@ -327,9 +318,9 @@ assert_strv_setting(GVariant *settings, const char *group, const char *key,
 	g_variant_unref(v);
 }
 
-static void
-assert_bytes_setting(GVariant *settings, const char *group, const char *key,
-		     const void *want, size_t want_len)
+static void assert_bytes_setting(GVariant *settings, const char *group,
+				 const char *key, const void *want,
+				 size_t want_len)
 {
 	GVariant *v = setting(settings, group, key);
 	const void *data;
@@ -342,8 +333,7 @@ assert_bytes_setting(GVariant *settings, const char *group, const char *key,
 	g_variant_unref(v);
 }
 
-static bool
-dropin_exists(void)
+static bool dropin_exists(void)
 {
 	char path[512];
 
@@ -351,8 +341,7 @@ dropin_exists(void)
 	return access(path, F_OK) == 0;
 }
 
-static unsigned int
-count_calls(const char *method)
+static unsigned int count_calls(const char *method)
 {
 	char **calls = nm_double_get_calls(nm);
 	unsigned int n = 0, i;
@@ -364,8 +353,7 @@ count_calls(const char *method)
 }
 
 /* Waits until the double saw @method @count times (it has no signal). */
-static bool
-wait_calls(const char *method, unsigned int count)
+static bool wait_calls(const char *method, unsigned int count)
 {
 	uint64_t deadline = actor_now_ms() + DEADLINE_MS;
 
@@ -378,14 +366,13 @@ wait_calls(const char *method, unsigned int count)
 	return true;
 }
 
-static void
-ap_mode(unsigned int *cursor)
+static void ap_mode(unsigned int *cursor)
 {
 	cr_assert(wait_event(cursor, WIFI_STATE_AP_MODE, DEADLINE_MS, NULL),
 		  "the access point comes up");
 }
 
-/* ---- the access point ------------------------------------------------------------ */
+/* ---- the access point --------------------------------------------------- */
 
 Test(network_actor, raises_the_exact_access_point_profile)
 {
@@ -399,7 +386,8 @@ Test(network_actor, raises_the_exact_access_point_profile)
 	ap_mode(&cursor);
 
 	cr_assert_eq(nm_double_get_last_call(nm, "AddAndActivateConnection2",
-					     &settings, &options), 0);
+					     &settings, &options),
+		     0);
 	assert_string_setting(settings, "connection", "id", "distiller-ap");
 	v = setting(settings, "connection", "autoconnect");
 	cr_assert(v && !g_variant_get_boolean(v), "autoconnect is off");
@@ -460,7 +448,7 @@ Test(network_actor, raises_the_exact_access_point_profile)
 	cr_assert_eq(rec.refused, 0, "every fact was a legal transition");
 }
 
-/* ---- joins ------------------------------------------------------------------------ */
+/* ---- joins -------------------------------------------------------------- */
 
 Test(network_actor, joins_and_reports_the_state_sequence)
 {
@@ -493,7 +481,8 @@ Test(network_actor, joins_and_reports_the_state_sequence)
 
 	cr_assert(!dropin_exists(), "the drop-in goes with the AP");
 	cr_assert_eq(nm_double_get_last_call(nm, "AddAndActivateConnection2",
-					     &settings, NULL), 0);
+					     &settings, NULL),
+		     0);
 	assert_string_setting(settings, "802-11-wireless-security", "key-mgmt",
 			      "wpa-psk");
 	assert_string_setting(settings, "802-11-wireless-security", "psk",
@@ -506,8 +495,8 @@ Test(network_actor, joins_and_reports_the_state_sequence)
 	cr_assert_eq(rec.refused, 0);
 }
 
-static void
-join_fails_with(const char *ssid, const char *behaviour, const char *reason)
+static void join_fails_with(const char *ssid, const char *behaviour,
+			    const char *reason)
 {
 	struct msg_net_event ev;
 	unsigned int cursor = 0;
@@ -573,12 +562,34 @@ Test(network_actor, a_second_join_is_refused_while_one_runs)
 
 	r = request_connect("HomeNet", 7, "correct-horse", false);
 	cr_assert_eq(r.body.reply.code, 0);
-	cr_assert(wait_event(&cursor, WIFI_STATE_CONNECTING, DEADLINE_MS,
-			     NULL));
+	cr_assert(
+		wait_event(&cursor, WIFI_STATE_CONNECTING, DEADLINE_MS, NULL));
 	r = request_connect("CoffeeShop Free", 15, "", false);
 	cr_assert_eq(r.body.reply.code, -EBUSY);
 	cr_assert_str_eq(r.body.reply.error,
 			 "A connection attempt is already in progress");
+}
+
+Test(network_actor, joins_a_hidden_network_by_its_name)
+{
+	GVariant *settings = NULL, *v;
+	unsigned int cursor = 0;
+	struct msg r;
+
+	start_double("basic.json", NULL);
+	start_network();
+	ap_mode(&cursor);
+
+	r = request_connect("Attic", 5, "correct-horse", true);
+	cr_assert_eq(r.body.reply.code, 0);
+	cr_assert(wait_event(&cursor, WIFI_STATE_CONNECTED, DEADLINE_MS, NULL));
+	cr_assert_eq(nm_double_get_last_call(nm, "AddAndActivateConnection2",
+					     &settings, NULL),
+		     0);
+	v = setting(settings, "802-11-wireless", "hidden");
+	cr_assert(v && g_variant_get_boolean(v), "the profile probes for it");
+	g_variant_unref(v);
+	g_variant_unref(settings);
 }
 
 Test(network_actor, refuses_a_bad_password)
@@ -593,7 +604,7 @@ Test(network_actor, refuses_a_bad_password)
 	cr_assert_eq(r.body.reply.code, -EINVAL);
 }
 
-/* ---- SSIDs are bytes ----------------------------------------------------------------- */
+/* ---- SSIDs are bytes ---------------------------------------------------- */
 
 Test(network_actor, odd_ssids_round_trip_as_bytes)
 {
@@ -631,17 +642,17 @@ Test(network_actor, odd_ssids_round_trip_as_bytes)
 	cr_assert_eq(ev.ssid.len, sizeof(odd) - 1);
 	cr_assert_eq(memcmp(ev.ssid.bytes, odd, sizeof(odd) - 1), 0);
 	cr_assert_eq(nm_double_get_last_call(nm, "AddAndActivateConnection2",
-					     &settings, NULL), 0);
+					     &settings, NULL),
+		     0);
 	assert_bytes_setting(settings, "802-11-wireless", "ssid", odd,
 			     sizeof(odd) - 1);
 	g_variant_unref(settings);
 }
 
-/* ---- scans ------------------------------------------------------------------------------ */
+/* ---- scans -------------------------------------------------------------- */
 
-static void
-add_ap(const char *ssid, const char *security, unsigned int strength,
-       unsigned int frequency)
+static void add_ap(const char *ssid, const char *security,
+		   unsigned int strength, unsigned int frequency)
 {
 	cr_assert_eq(nm_double_add_ap(nm, ssid, security, strength, frequency),
 		     0);
@@ -655,7 +666,7 @@ Test(network_actor, scan_merges_by_ssid_and_classifies)
 	struct msg r;
 
 	start_double("basic.json", NULL);
-	add_ap("HomeNet", "wpa2", 95, 5180);	/* a second, stronger BSS */
+	add_ap("HomeNet", "wpa2", 95, 5180); /* a second, stronger BSS */
 	add_ap("Mixed", "wpa2-wpa3", 40, 2437);
 	add_ap("Office", "enterprise", 41, 2437);
 	add_ap("Legacy", "wep", 20, 2437);
@@ -670,7 +681,8 @@ Test(network_actor, scan_merges_by_ssid_and_classifies)
 	cr_assert(!res->fresh);
 	cr_assert(strstr(res->error, "Scanning is not possible while the "
 				     "access point is up; showing the list "
-				     "from "), "%s", res->error);
+				     "from "),
+		  "%s", res->error);
 	cr_assert(strstr(res->error, " s ago"));
 
 	n = find_network(res, "HomeNet", 7);
@@ -680,13 +692,16 @@ Test(network_actor, scan_merges_by_ssid_and_classifies)
 	for (i = 0; i < res->count; i++) {
 		cr_assert(res->networks[i].ssid.len > 0, "no hidden SSIDs");
 		cr_assert(res->networks[i].ssid.len != strlen(AP_SSID) ||
-			  memcmp(res->networks[i].ssid.bytes, AP_SSID,
-				 strlen(AP_SSID)), "not our own AP");
+				  memcmp(res->networks[i].ssid.bytes, AP_SSID,
+					 strlen(AP_SSID)),
+			  "not our own AP");
 		cr_assert(i == 0 || res->networks[i - 1].signal >=
 					    res->networks[i].signal);
 		cr_assert(res->networks[i].ssid.len != 7 ||
-			  memcmp(res->networks[i].ssid.bytes, "HomeNet", 7) ||
-			  &res->networks[i] == n, "HomeNet only once");
+				  memcmp(res->networks[i].ssid.bytes, "HomeNet",
+					 7) ||
+				  &res->networks[i] == n,
+			  "HomeNet only once");
 	}
 
 	cr_assert_eq(find_network(res, "CoffeeShop Free", 15)->security,
@@ -716,7 +731,7 @@ Test(network_actor, scan_merges_by_ssid_and_classifies)
 	cr_assert(find_network(res, "HomeNet", 7)->in_use);
 }
 
-/* ---- boot ---------------------------------------------------------------------------------- */
+/* ---- boot --------------------------------------------------------------- */
 
 #define SAVED_HOMENET \
 	"{\"profiles\": [{\"ssid\": \"HomeNet\", \"psk\": \"correct-horse\"}]}"
@@ -752,7 +767,7 @@ Test(network_actor, boot_without_the_saved_network_waits_then_raises_ap)
 	cr_assert_eq(rec.refused, 0);
 }
 
-/* ---- losing the connection ----------------------------------------------------------------- */
+/* ---- losing the connection ---------------------------------------------- */
 
 Test(network_actor, lost_connection_gets_a_grace_then_the_ap)
 {
@@ -812,7 +827,7 @@ Test(network_actor, retries_the_known_network_unless_a_phone_holds_a_lease)
 
 	/* the network is back, but a phone is on the AP: no retry */
 	add_ap("HomeNet", "wpa2", 80, 2437);
-	sleep(3);	/* three retry periods of reconnect_grace_s */
+	sleep(3); /* three retry periods of reconnect_grace_s */
 	cr_assert_eq(count_calls("ActivateConnection"), 0,
 		     "no retry while a phone holds a lease");
 
@@ -822,7 +837,7 @@ Test(network_actor, retries_the_known_network_unless_a_phone_holds_a_lease)
 	cr_assert_eq(rec.refused, 0);
 }
 
-/* ---- NetworkManager and the device ---------------------------------------------------------- */
+/* ---- NetworkManager and the device -------------------------------------- */
 
 Test(network_actor, networkmanager_restarting_mid_join)
 {
@@ -837,8 +852,8 @@ Test(network_actor, networkmanager_restarting_mid_join)
 
 	r = request_connect("HomeNet", 7, "correct-horse", false);
 	cr_assert_eq(r.body.reply.code, 0);
-	cr_assert(wait_event(&cursor, WIFI_STATE_CONNECTING, DEADLINE_MS,
-			     NULL));
+	cr_assert(
+		wait_event(&cursor, WIFI_STATE_CONNECTING, DEADLINE_MS, NULL));
 	cr_assert_eq(nm_double_restart(nm, 500), 0);
 	cr_assert(wait_event(&cursor, WIFI_STATE_FAILED, DEADLINE_MS, &ev));
 	cr_assert_str_eq(ev.reason,
@@ -862,8 +877,8 @@ Test(network_actor, no_wifi_device_fails_then_recovers)
 	cr_assert_eq(r.body.reply.code, -ENODEV);
 	cr_assert_str_eq(r.body.reply.error, "No WiFi device found");
 
-	cr_assert_eq(nm_double_add_wifi_device(nm, "wlan0",
-					       "DC:A6:32:A1:B2:C3"), 0);
+	cr_assert_eq(
+		nm_double_add_wifi_device(nm, "wlan0", "DC:A6:32:A1:B2:C3"), 0);
 	ap_mode(&cursor);
 	cr_assert_eq(rec.refused, 0);
 }

@@ -27,7 +27,8 @@ Test(dnsmasq_dropin, renders_dns_and_the_portal_option)
 	cr_assert(strstr(text, "\ndhcp-option=114,\"http://192.168.4.1"
 			       "/captive-portal/api\"\n"));
 	cr_assert_eq(dnsmasq_dropin_render("192.168.4.1; rm -rf /", text,
-					   sizeof(text)), -EINVAL);
+					   sizeof(text)),
+		     -EINVAL);
 	cr_assert_eq(dnsmasq_dropin_render("fe80::1", text, sizeof(text)),
 		     -EINVAL);
 	cr_assert_eq(dnsmasq_dropin_render("192.168.4.1", text, 20), -ENOSPC);
@@ -69,13 +70,12 @@ Test(dnsmasq_dropin, is_written_atomically_and_removed)
 
 Test(network_leases, counts_the_leases_still_valid)
 {
-	const char *text =
-		"1700000100 02:11:22:33:44:55 192.168.4.23 phone *\n"
-		"1699999000 02:11:22:33:44:56 192.168.4.24 old *\n"
-		"0 02:11:22:33:44:57 192.168.4.25 forever 01:02\n"
-		"garbage line\n"
-		"\n"
-		"1700000200 02:11:22:33:44:58";
+	const char *text = "1700000100 02:11:22:33:44:55 192.168.4.23 phone *\n"
+			   "1699999000 02:11:22:33:44:56 192.168.4.24 old *\n"
+			   "0 02:11:22:33:44:57 192.168.4.25 forever 01:02\n"
+			   "garbage line\n"
+			   "\n"
+			   "1700000200 02:11:22:33:44:58";
 
 	cr_assert_eq(network_leases_count(text, 1700000000), 2);
 	cr_assert_eq(network_leases_count("", 1700000000), 0);
@@ -143,7 +143,8 @@ Test(network_profiles, hotspot_profile)
 	cr_assert_str_eq(nm_setting_ip_config_get_method(ip4), "shared");
 	cr_assert_eq(nm_setting_ip_config_get_num_addresses(ip4), 1);
 	cr_assert_eq(nm_ip_address_get_prefix(
-			     nm_setting_ip_config_get_address(ip4, 0)), 24);
+			     nm_setting_ip_config_get_address(ip4, 0)),
+		     24);
 	g_object_unref(c);
 
 	c = network_ap_profile_new("X", "apsecret-1234", "not-an-ip", 6, NULL,
@@ -173,8 +174,7 @@ Test(network_profiles, client_profiles)
 	cr_assert(g_utf8_validate(nm_connection_get_id(c), -1, NULL),
 		  "the profile's name is valid UTF-8");
 	sec = nm_connection_get_setting_wireless_security(c);
-	cr_assert_str_eq(nm_setting_wireless_security_get_key_mgmt(sec),
-			 "sae");
+	cr_assert_str_eq(nm_setting_wireless_security_get_key_mgmt(sec), "sae");
 	cr_assert_str_eq(nm_setting_wireless_security_get_psk(sec),
 			 "correct-horse");
 	cr_assert(nm_setting_connection_get_autoconnect(

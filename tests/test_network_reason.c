@@ -12,8 +12,7 @@
 
 #include "actors/network_reason.h"
 
-static struct msg_ssid
-ssid(const char *s)
+static struct msg_ssid ssid(const char *s)
 {
 	struct msg_ssid out = { .len = (uint8_t)strlen(s) };
 
@@ -21,8 +20,7 @@ ssid(const char *s)
 	return out;
 }
 
-static const char *
-text_for_device(uint32_t reason, const char *name)
+static const char *text_for_device(uint32_t reason, const char *name)
 {
 	static char out[MSG_TEXT_MAX];
 	struct msg_ssid s = ssid(name);
@@ -37,23 +35,23 @@ Test(network_reason, device_reasons_in_words)
 	cr_assert_str_eq(text_for_device(NM_DEVICE_STATE_REASON_NO_SECRETS,
 					 "HomeNet"),
 			 "Wrong password for \"HomeNet\"");
-	cr_assert_str_eq(text_for_device(
-				 NM_DEVICE_STATE_REASON_SUPPLICANT_DISCONNECT,
-				 "HomeNet"),
-			 "Wrong password for \"HomeNet\"");
+	cr_assert_str_eq(
+		text_for_device(NM_DEVICE_STATE_REASON_SUPPLICANT_DISCONNECT,
+				"HomeNet"),
+		"Wrong password for \"HomeNet\"");
 	cr_assert_str_eq(text_for_device(NM_DEVICE_STATE_REASON_SSID_NOT_FOUND,
 					 "X"),
 			 "Network \"X\" not found");
-	cr_assert_str_eq(text_for_device(
-				 NM_DEVICE_STATE_REASON_SUPPLICANT_TIMEOUT, "X"),
-			 "\"X\" did not answer (association timed out)");
-	cr_assert_str_eq(text_for_device(
-				 NM_DEVICE_STATE_REASON_IP_CONFIG_UNAVAILABLE,
-				 "X"),
-			 "Could not get an IP address from \"X\" (DHCP failed)");
-	cr_assert_str_eq(text_for_device(NM_DEVICE_STATE_REASON_DHCP_FAILED,
-					 "X"),
-			 "Could not get an IP address from \"X\" (DHCP failed)");
+	cr_assert_str_eq(
+		text_for_device(NM_DEVICE_STATE_REASON_SUPPLICANT_TIMEOUT, "X"),
+		"\"X\" did not answer (association timed out)");
+	cr_assert_str_eq(
+		text_for_device(NM_DEVICE_STATE_REASON_IP_CONFIG_UNAVAILABLE,
+				"X"),
+		"Could not get an IP address from \"X\" (DHCP failed)");
+	cr_assert_str_eq(
+		text_for_device(NM_DEVICE_STATE_REASON_DHCP_FAILED, "X"),
+		"Could not get an IP address from \"X\" (DHCP failed)");
 	cr_assert_str_eq(text_for_device(NM_DEVICE_STATE_REASON_REMOVED, "X"),
 			 "No WiFi device found");
 	cr_assert_str_eq(text_for_device(NM_DEVICE_STATE_REASON_MODEM_BUSY,
@@ -72,12 +70,14 @@ Test(network_reason, active_connection_reasons)
 	cr_assert_eq(network_reason_from_active(
 			     NM_ACTIVE_CONNECTION_STATE_REASON_CONNECT_TIMEOUT),
 		     NETWORK_FAILURE_TIMEOUT);
-	cr_assert_eq(network_reason_from_active(
+	cr_assert_eq(
+		network_reason_from_active(
 			NM_ACTIVE_CONNECTION_STATE_REASON_IP_CONFIG_INVALID),
-		     NETWORK_FAILURE_DHCP);
-	cr_assert_eq(network_reason_from_active(
+		NETWORK_FAILURE_DHCP);
+	cr_assert_eq(
+		network_reason_from_active(
 			NM_ACTIVE_CONNECTION_STATE_REASON_DEVICE_DISCONNECTED),
-		     NETWORK_FAILURE_NONE, "the device's reason says more");
+		NETWORK_FAILURE_NONE, "the device's reason says more");
 }
 
 Test(network_reason, our_own_failures)
@@ -105,8 +105,9 @@ Test(network_reason, odd_ssids_stay_valid_utf8)
 
 	s = ssid("a\xff\x01z\xe2\x98");
 	network_reason_text(NETWORK_FAILURE_NOT_FOUND, &s, out, sizeof(out));
-	cr_assert_str_eq(out, "Network \"a\xef\xbf\xbd\xef\xbf\xbdz"
-			      "\xef\xbf\xbd\xef\xbf\xbd\" not found",
+	cr_assert_str_eq(out,
+			 "Network \"a\xef\xbf\xbd\xef\xbf\xbdz"
+			 "\xef\xbf\xbd\xef\xbf\xbd\" not found",
 			 "invalid bytes and controls become U+FFFD");
 }
 
@@ -117,9 +118,11 @@ Test(network_reason, a_short_buffer_cuts_at_a_character)
 
 	/* "Wrong password for \"" is 20 bytes, then a 3-byte character */
 	cr_assert_eq(network_reason_text(NETWORK_FAILURE_WRONG_PASSWORD, &s,
-					 out, 23), -ENOSPC);
+					 out, 23),
+		     -ENOSPC);
 	cr_assert_str_eq(out, "Wrong password for \"");
 	cr_assert_eq(network_reason_text(NETWORK_FAILURE_WRONG_PASSWORD, &s,
-					 out, 24), -ENOSPC);
+					 out, 24),
+		     -ENOSPC);
 	cr_assert_str_eq(out, "Wrong password for \"\xe2\x98\x95");
 }

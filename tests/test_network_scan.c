@@ -23,8 +23,7 @@ Test(network_scan, classifies_security)
 {
 	cr_assert_eq(network_scan_security(0, 0, 0), WIFI_SECURITY_OPEN);
 	cr_assert_eq(network_scan_security(PRIVACY, 0, 0), WIFI_SECURITY_WEP);
-	cr_assert_eq(network_scan_security(PRIVACY, PSK, 0),
-		     WIFI_SECURITY_WPA);
+	cr_assert_eq(network_scan_security(PRIVACY, PSK, 0), WIFI_SECURITY_WPA);
 	cr_assert_eq(network_scan_security(PRIVACY, PSK, PSK | CCMP),
 		     WIFI_SECURITY_WPA2, "WPA/WPA2 mixed shows as WPA2");
 	cr_assert_eq(network_scan_security(PRIVACY, 0, SAE | CCMP),
@@ -35,11 +34,12 @@ Test(network_scan, classifies_security)
 		     WIFI_SECURITY_ENTERPRISE);
 	cr_assert_eq(network_scan_security(PRIVACY, EAP, 0),
 		     WIFI_SECURITY_ENTERPRISE);
-	cr_assert_eq(network_scan_security(PRIVACY, 0,
-			NM_802_11_AP_SEC_KEY_MGMT_EAP_SUITE_B_192),
+	cr_assert_eq(network_scan_security(
+			     PRIVACY, 0,
+			     NM_802_11_AP_SEC_KEY_MGMT_EAP_SUITE_B_192),
 		     WIFI_SECURITY_ENTERPRISE);
-	cr_assert_eq(network_scan_security(PRIVACY, 0,
-			NM_802_11_AP_SEC_KEY_MGMT_OWE | CCMP),
+	cr_assert_eq(network_scan_security(
+			     PRIVACY, 0, NM_802_11_AP_SEC_KEY_MGMT_OWE | CCMP),
 		     WIFI_SECURITY_OPEN, "OWE asks for no password");
 }
 
@@ -64,8 +64,8 @@ Test(network_scan, signal_quality_from_dbm)
 	cr_assert_eq(network_scan_quality_from_dbm(-120), 0);
 }
 
-static struct network_scan_ap
-ap(const char *ssid, size_t len, uint8_t signal, uint32_t freq, uint32_t rsn)
+static struct network_scan_ap ap(const char *ssid, size_t len, uint8_t signal,
+				 uint32_t freq, uint32_t rsn)
 {
 	struct network_scan_ap a = { .signal = signal, .frequency = freq };
 
@@ -114,8 +114,7 @@ Test(network_scan, leaves_out_hidden_and_own_ssids)
 	memcpy(own.bytes, "Distiller-A1B2", 14);
 	network_scan_merge(aps, 4, &own, &r);
 	cr_assert_eq(r.count, 1, "only the neighbour's device is listed");
-	cr_assert_eq(memcmp(r.networks[0].ssid.bytes, "Distiller-A1B3", 14),
-		     0);
+	cr_assert_eq(memcmp(r.networks[0].ssid.bytes, "Distiller-A1B3", 14), 0);
 }
 
 Test(network_scan, ssids_are_bytes)
@@ -130,8 +129,7 @@ Test(network_scan, ssids_are_bytes)
 	network_scan_merge(aps, 2, NULL, &r);
 	cr_assert_eq(r.count, 2, "a prefix is another network");
 	cr_assert_eq(r.networks[1].ssid.len, sizeof(odd) - 1);
-	cr_assert_eq(memcmp(r.networks[1].ssid.bytes, odd, sizeof(odd) - 1),
-		     0);
+	cr_assert_eq(memcmp(r.networks[1].ssid.bytes, odd, sizeof(odd) - 1), 0);
 }
 
 Test(network_scan, keeps_the_strongest_when_over_the_bound)

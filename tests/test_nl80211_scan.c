@@ -31,38 +31,92 @@
 #include "actors/network_scan.h"
 #include "actors/nl80211_scan.h"
 
-#define LE16(v) (uint8_t)((v) & 0xff), (uint8_t)(((v) >> 8) & 0xff)
-#define LE32(v) LE16((v) & 0xffff), LE16(((uint32_t)(v) >> 16) & 0xffff)
+#define LE16(v) (uint8_t)((v)&0xff), (uint8_t)(((v) >> 8) & 0xff)
+#define LE32(v) LE16((v)&0xffff), LE16(((uint32_t)(v) >> 16) & 0xffff)
 #define FAMILY 0x1c
 
 /* A dump of one BSS on ifindex 3, then NLMSG_DONE. */
 static const uint8_t one_wpa2_bss[] = {
 	/* nlmsghdr: 104 bytes, nl80211, NLM_F_MULTI, seq 1, pid 0 */
-	LE32(104), LE16(FAMILY), LE16(NLM_F_MULTI), LE32(1), LE32(0),
+	LE32(104),
+	LE16(FAMILY),
+	LE16(NLM_F_MULTI),
+	LE32(1),
+	LE32(0),
 	/* genlmsghdr */
-	NL80211_CMD_NEW_SCAN_RESULTS, 1, LE16(0),
+	NL80211_CMD_NEW_SCAN_RESULTS,
+	1,
+	LE16(0),
 	/* NL80211_ATTR_IFINDEX = 3 */
-	LE16(8), LE16(NL80211_ATTR_IFINDEX), LE32(3),
+	LE16(8),
+	LE16(NL80211_ATTR_IFINDEX),
+	LE32(3),
 	/* NL80211_ATTR_BSS, nested, 4 + 72 bytes */
-	LE16(76), LE16(NL80211_ATTR_BSS | NLA_F_NESTED),
+	LE16(76),
+	LE16(NL80211_ATTR_BSS | NLA_F_NESTED),
 	/* BSSID 02:00:5e:10:00:01, padded */
-	LE16(10), LE16(NL80211_BSS_BSSID),
-	0x02, 0x00, 0x5e, 0x10, 0x00, 0x01, 0, 0,
+	LE16(10),
+	LE16(NL80211_BSS_BSSID),
+	0x02,
+	0x00,
+	0x5e,
+	0x10,
+	0x00,
+	0x01,
+	0,
+	0,
 	/* 2437 MHz */
-	LE16(8), LE16(NL80211_BSS_FREQUENCY), LE32(2437),
+	LE16(8),
+	LE16(NL80211_BSS_FREQUENCY),
+	LE32(2437),
 	/* capability: ESS, privacy, short slot; padded */
-	LE16(6), LE16(NL80211_BSS_CAPABILITY), LE16(0x0411), 0, 0,
+	LE16(6),
+	LE16(NL80211_BSS_CAPABILITY),
+	LE16(0x0411),
+	0,
+	0,
 	/* -55.00 dBm */
-	LE16(8), LE16(NL80211_BSS_SIGNAL_MBM), LE32(-5500),
+	LE16(8),
+	LE16(NL80211_BSS_SIGNAL_MBM),
+	LE32(-5500),
 	/* 31 bytes of IEs, padded to 32 */
-	LE16(35), LE16(NL80211_BSS_INFORMATION_ELEMENTS),
-	0, 7, 'H', 'o', 'm', 'e', 'N', 'e', 't',
+	LE16(35),
+	LE16(NL80211_BSS_INFORMATION_ELEMENTS),
+	0,
+	7,
+	'H',
+	'o',
+	'm',
+	'e',
+	'N',
+	'e',
+	't',
 	/* RSN: v1, group CCMP, 1 pairwise CCMP, 1 AKM PSK, caps */
-	48, 20, LE16(1), 0x00, 0x0f, 0xac, 4, LE16(1), 0x00, 0x0f, 0xac, 4,
-	LE16(1), 0x00, 0x0f, 0xac, 2, LE16(0x000c),
+	48,
+	20,
+	LE16(1),
+	0x00,
+	0x0f,
+	0xac,
+	4,
+	LE16(1),
+	0x00,
+	0x0f,
+	0xac,
+	4,
+	LE16(1),
+	0x00,
+	0x0f,
+	0xac,
+	2,
+	LE16(0x000c),
 	0,
 	/* NLMSG_DONE */
-	LE32(20), LE16(NLMSG_DONE), LE16(NLM_F_MULTI), LE32(1), LE32(0),
+	LE32(20),
+	LE16(NLMSG_DONE),
+	LE16(NLM_F_MULTI),
+	LE32(1),
+	LE32(0),
 	LE32(0),
 };
 
@@ -77,9 +131,9 @@ Test(nl80211_scan, parses_a_recorded_wpa2_bss)
 	struct network_scan_ap aps[4];
 	size_t n = 0;
 
-	cr_assert_eq(nl80211_parse_scan_dump(one_wpa2_bss,
-					     sizeof(one_wpa2_bss), 3, aps, 4,
-					     &n), 1, "the dump is complete");
+	cr_assert_eq(nl80211_parse_scan_dump(one_wpa2_bss, sizeof(one_wpa2_bss),
+					     3, aps, 4, &n),
+		     1, "the dump is complete");
 	cr_assert_eq(n, 1);
 	cr_assert_eq(aps[0].ssid.len, 7);
 	cr_assert_eq(memcmp(aps[0].ssid.bytes, "HomeNet", 7), 0);
@@ -87,8 +141,8 @@ Test(nl80211_scan, parses_a_recorded_wpa2_bss)
 	cr_assert_eq(aps[0].signal, 75, "-55 dBm is 75 %%");
 	cr_assert(aps[0].flags & NM_802_11_AP_FLAGS_PRIVACY);
 	cr_assert_eq(aps[0].rsn_flags, NM_802_11_AP_SEC_PAIR_CCMP |
-		     NM_802_11_AP_SEC_GROUP_CCMP |
-		     NM_802_11_AP_SEC_KEY_MGMT_PSK);
+					       NM_802_11_AP_SEC_GROUP_CCMP |
+					       NM_802_11_AP_SEC_KEY_MGMT_PSK);
 	cr_assert_eq(aps[0].wpa_flags, 0);
 	cr_assert_eq(network_scan_security(aps[0].flags, aps[0].wpa_flags,
 					   aps[0].rsn_flags),
@@ -100,9 +154,9 @@ Test(nl80211_scan, other_interfaces_are_left_out)
 	struct network_scan_ap aps[4];
 	size_t n = 0;
 
-	cr_assert_eq(nl80211_parse_scan_dump(one_wpa2_bss,
-					     sizeof(one_wpa2_bss), 4, aps, 4,
-					     &n), 1);
+	cr_assert_eq(nl80211_parse_scan_dump(one_wpa2_bss, sizeof(one_wpa2_bss),
+					     4, aps, 4, &n),
+		     1);
 	cr_assert_eq(n, 0);
 }
 
@@ -135,27 +189,26 @@ struct nlbuf {
 	unsigned int depth;
 };
 
-static void
-put(struct nlbuf *b, const void *data, size_t len)
+static void put(struct nlbuf *b, const void *data, size_t len)
 {
 	cr_assert_leq(b->len + len, sizeof(b->data));
 	memcpy(b->data + b->len, data, len);
 	b->len += len;
 }
 
-static void
-pad(struct nlbuf *b)
+static void pad(struct nlbuf *b)
 {
 	static const uint8_t zero[4];
 
 	put(b, zero, NLA_ALIGN(b->len) - b->len);
 }
 
-static void
-msg_begin(struct nlbuf *b, uint16_t type, uint8_t cmd)
+static void msg_begin(struct nlbuf *b, uint16_t type, uint8_t cmd)
 {
 	struct nlmsghdr nlh = {
-		.nlmsg_type = type, .nlmsg_flags = NLM_F_MULTI, .nlmsg_seq = 1,
+		.nlmsg_type = type,
+		.nlmsg_flags = NLM_F_MULTI,
+		.nlmsg_seq = 1,
 	};
 	struct genlmsghdr genl = { .cmd = cmd, .version = 1 };
 
@@ -164,16 +217,14 @@ msg_begin(struct nlbuf *b, uint16_t type, uint8_t cmd)
 	put(b, &genl, sizeof(genl));
 }
 
-static void
-msg_end(struct nlbuf *b)
+static void msg_end(struct nlbuf *b)
 {
 	uint32_t len = (uint32_t)(b->len - b->msg_start);
 
 	memcpy(b->data + b->msg_start, &len, sizeof(len));
 }
 
-static void
-attr(struct nlbuf *b, uint16_t type, const void *data, size_t len)
+static void attr(struct nlbuf *b, uint16_t type, const void *data, size_t len)
 {
 	struct nlattr nla = { .nla_len = (uint16_t)(NLA_HDRLEN + len),
 			      .nla_type = type };
@@ -183,14 +234,12 @@ attr(struct nlbuf *b, uint16_t type, const void *data, size_t len)
 	pad(b);
 }
 
-static void
-attr_u32(struct nlbuf *b, uint16_t type, uint32_t v)
+static void attr_u32(struct nlbuf *b, uint16_t type, uint32_t v)
 {
 	attr(b, type, &v, sizeof(v));
 }
 
-static void
-nest_begin(struct nlbuf *b, uint16_t type)
+static void nest_begin(struct nlbuf *b, uint16_t type)
 {
 	struct nlattr nla = { .nla_type = type | NLA_F_NESTED };
 
@@ -198,8 +247,7 @@ nest_begin(struct nlbuf *b, uint16_t type)
 	put(b, &nla, sizeof(nla));
 }
 
-static void
-nest_end(struct nlbuf *b)
+static void nest_end(struct nlbuf *b)
 {
 	size_t start = b->nest[--b->depth];
 	uint16_t len = (uint16_t)(b->len - start);
@@ -207,8 +255,7 @@ nest_end(struct nlbuf *b)
 	memcpy(b->data + start, &len, sizeof(len));
 }
 
-static void
-done(struct nlbuf *b)
+static void done(struct nlbuf *b)
 {
 	struct nlmsghdr nlh = { .nlmsg_len = NLMSG_LENGTH(4),
 				.nlmsg_type = NLMSG_DONE };
@@ -219,9 +266,8 @@ done(struct nlbuf *b)
 }
 
 /* One BSS: SSID @ssid, the extra IEs @ies, @mbm signal, @capability. */
-static void
-bss(struct nlbuf *b, const char *ssid, const uint8_t *ies, size_t ies_len,
-    int32_t mbm, uint16_t capability, uint32_t freq)
+static void bss(struct nlbuf *b, const char *ssid, const uint8_t *ies,
+		size_t ies_len, int32_t mbm, uint16_t capability, uint32_t freq)
 {
 	uint8_t all[256];
 	size_t ssid_len = strlen(ssid);
@@ -244,31 +290,32 @@ bss(struct nlbuf *b, const char *ssid, const uint8_t *ies, size_t ies_len,
 }
 
 static const uint8_t rsn_sae[] = {
-	48, 20, LE16(1), 0x00, 0x0f, 0xac, 4, LE16(1), 0x00, 0x0f, 0xac, 4,
-	LE16(1), 0x00, 0x0f, 0xac, 8, LE16(0x00c0),
+	48,   20,   LE16(1), 0x00,    0x0f, 0xac, 4,	LE16(1), 0x00,
+	0x0f, 0xac, 4,	     LE16(1), 0x00, 0x0f, 0xac, 8,	 LE16(0x00c0),
 };
 static const uint8_t rsn_psk_sae[] = {
-	48, 24, LE16(1), 0x00, 0x0f, 0xac, 4, LE16(1), 0x00, 0x0f, 0xac, 4,
-	LE16(2), 0x00, 0x0f, 0xac, 2, 0x00, 0x0f, 0xac, 8, LE16(0x0080),
+	48,   24,   LE16(1), 0x00, 0x0f,    0xac,	  4,	LE16(1),
+	0x00, 0x0f, 0xac,    4,	   LE16(2), 0x00,	  0x0f, 0xac,
+	2,    0x00, 0x0f,    0xac, 8,	    LE16(0x0080),
 };
 static const uint8_t rsn_eap[] = {
-	48, 20, LE16(1), 0x00, 0x0f, 0xac, 4, LE16(1), 0x00, 0x0f, 0xac, 4,
-	LE16(1), 0x00, 0x0f, 0xac, 1, LE16(0),
+	48,   20,   LE16(1), 0x00,    0x0f, 0xac, 4,	LE16(1), 0x00,
+	0x0f, 0xac, 4,	     LE16(1), 0x00, 0x0f, 0xac, 1,	 LE16(0),
 };
 static const uint8_t rsn_owe[] = {
-	48, 20, LE16(1), 0x00, 0x0f, 0xac, 4, LE16(1), 0x00, 0x0f, 0xac, 4,
-	LE16(1), 0x00, 0x0f, 0xac, 18, LE16(0x00c0),
+	48,   20,   LE16(1), 0x00,    0x0f, 0xac, 4,	LE16(1), 0x00,
+	0x0f, 0xac, 4,	     LE16(1), 0x00, 0x0f, 0xac, 18,	 LE16(0x00c0),
 };
 /* the vendor WPA IE: 00:50:f2 type 1, TKIP, PSK */
 static const uint8_t wpa_tkip_psk[] = {
-	221, 22, 0x00, 0x50, 0xf2, 1, LE16(1), 0x00, 0x50, 0xf2, 2, LE16(1),
-	0x00, 0x50, 0xf2, 2, LE16(1), 0x00, 0x50, 0xf2, 2,
+	221,	 22,   0x00, 0x50, 0xf2, 1,	  LE16(1), 0x00, 0x50, 0xf2, 2,
+	LE16(1), 0x00, 0x50, 0xf2, 2,	 LE16(1), 0x00,	   0x50, 0xf2, 2,
 };
 /* RSN with only its version: every suite takes its default */
 static const uint8_t rsn_version_only[] = { 48, 2, LE16(1) };
 
-static enum wifi_security
-security_of(const uint8_t *ies, size_t len, uint16_t capability)
+static enum wifi_security security_of(const uint8_t *ies, size_t len,
+				      uint16_t capability)
 {
 	struct network_scan_ap aps[1];
 	struct nlbuf b = { .len = 0 };
@@ -313,7 +360,7 @@ Test(nl80211_scan, merges_a_dump_by_ssid)
 	bss(&b, "Home", rsn_sae, sizeof(rsn_sae), -7000, 0x11, 2412);
 	bss(&b, "Home", rsn_sae, sizeof(rsn_sae), -4500, 0x11, 5180);
 	bss(&b, (const char *)odd, NULL, 0, -8000, 0x01, 2462);
-	bss(&b, "", NULL, 0, -3000, 0x11, 2412);	/* hidden */
+	bss(&b, "", NULL, 0, -3000, 0x11, 2412); /* hidden */
 	done(&b);
 
 	cr_assert_eq(nl80211_parse_scan_dump(b.data, b.len, 3, aps, 8, &n), 1);
@@ -326,7 +373,8 @@ Test(nl80211_scan, merges_a_dump_by_ssid)
 	cr_assert_eq(result.networks[0].signal, 91);
 	cr_assert_eq(result.networks[1].ssid.len, sizeof(odd) - 1);
 	cr_assert_eq(memcmp(result.networks[1].ssid.bytes, odd,
-			    sizeof(odd) - 1), 0, "bytes round-trip");
+			    sizeof(odd) - 1),
+		     0, "bytes round-trip");
 }
 
 Test(nl80211_scan, a_kernel_error_is_returned)
@@ -335,14 +383,16 @@ Test(nl80211_scan, a_kernel_error_is_returned)
 		struct nlmsghdr nlh;
 		struct nlmsgerr err;
 	} reply = {
-		.nlh = { .nlmsg_len = sizeof(reply), .nlmsg_type = NLMSG_ERROR },
+		.nlh = { .nlmsg_len = sizeof(reply),
+			 .nlmsg_type = NLMSG_ERROR },
 		.err = { .error = -EBUSY },
 	};
 	struct network_scan_ap aps[1];
 	size_t n = 0;
 
 	cr_assert_eq(nl80211_parse_scan_dump(&reply, sizeof(reply), 3, aps, 1,
-					     &n), -EBUSY);
+					     &n),
+		     -EBUSY);
 }
 
 Test(nl80211_ies, a_broken_element_is_reported)
@@ -427,7 +477,7 @@ Test(nl80211_sockets, fail_cleanly_without_a_radio)
 	struct nl80211 *nl = NULL;
 	int r = nl80211_open(&nl);
 
-	/* this machine may or may not have nl80211 loaded; no radio either way */
+	/* nl80211 may or may not be loaded here; there is no radio */
 	if (r == 0) {
 		struct network_scan_ap aps[1];
 		size_t n = 0;
