@@ -150,10 +150,11 @@
 			loadNets();
 	}
 
-	function showFailure(s) {
-		$('fail').hidden = !s.error;
-		$('fail').textContent = s.error ? `Could not join ${ssidOf(s)}: ` +
-			`${s.error}. Check the details and try again.` : '';
+	function showFailure(s, ended) {
+		$('fail').hidden = !s.error && !ended;
+		$('fail').textContent = `Could not join ${ssidOf(s)}` +
+			(s.error ? `: ${s.error}` : '') +
+			'. Check the details and try again.';
 	}
 
 	/* Join form */
@@ -336,13 +337,13 @@
 				return renderProgress({ ap_ssid: s.ap_ssid });
 			if (s.state === 'CONNECTED')
 				return renderDone(s);
-			if (joining || !s.error)
+			if (joining || (s.state === 'AP_MODE' && !s.error))
 				return renderProgress(s);
 			/* the join failed: the reason, then the list again */
 			session = null;
 			history.replaceState(null, '', '/');
 			listed = false;
-			showFailure(s);
+			showFailure(s, true);
 			showList();
 			return $('fail').focus();
 		}

@@ -133,19 +133,24 @@ wait_http()
 	done
 }
 
-# The pid in process group $1 whose executable is $2.
+# The pid whose executable is $2: the group leader $1 or one of the
+# processes below it (tests/simulate starts the daemon in a session of its
+# own).
 pid_of()
 {
-	local group=$1 exe pid
+	local todo=("$1") exe pid
 
 	exe=$(readlink -f "$2")
-	for pid in $(pgrep -g "$group"); do
+	while ((${#todo[@]})); do
+		pid=${todo[0]}
+		todo=("${todo[@]:1}")
 		if [[ $(readlink -f "/proc/$pid/exe" 2>/dev/null) == "$exe" ]]; then
 			echo "$pid"
 			return
 		fi
+		todo+=($(pgrep -P "$pid" || true))
 	done
-	echo "No $exe in process group $group" >&2
+	echo "No $exe started by process $1" >&2
 	exit 1
 }
 

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync,
-	 rmSync } from 'node:fs';
+	 readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,7 +29,7 @@ export const ARTIFACTS = path.join(process.env.DISTILLER_ARTIFACTS ||
 /* The whole join, with the double's activation delays, fits in this. */
 export const JOIN_TIMEOUT_MS = 60000;
 const START_TIMEOUT_MS = 30000;
-const STOP_TIMEOUT_MS = 5000;
+const STOP_TIMEOUT_MS = 20000;
 
 export const PHONE = {
 	name: 'phone',
@@ -66,6 +66,38 @@ async function freePort() {
 		if (port < 65535 && await portFree(port + 1))
 			return port;
 	}
+}
+
+/* Every process below @pid, read from /proc (simulate setsid()s them). */
+function descendants(pid) {
+	const children = new Map();
+	const found = [];
+
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry))
+			continue;
+		try {
+			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+			const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2)
+					    .split(' ')[1]);
+
+			children.set(ppid, [...(children.get(ppid) || []),
+					    Number(entry)]);
+		} catch (e) { /* gone meanwhile */ }
+	}
+	for (let i = 0, todo = [pid]; i < todo.length; i++) {
+		for (const c of children.get(todo[i]) || []) {
+			found.push(c);
+			todo.push(c);
+		}
+	}
+	return found;
+}
+
+function kill(pid, signal) {
+	try {
+		process.kill(pid, signal);
+	} catch (e) { /* already gone */ }
 }
 
 function childExit(child) {
@@ -105,19 +137,22 @@ export async function startDaemon(name, port) {
 		port,
 		host: `127.0.0.1:${port}`,
 		log: () => readFileSync(logPath, 'utf8'),
+		/* simulate stops its bus, double and daemon on SIGTERM */
 		async stop() {
-			try {
-				process.kill(-child.pid, 'SIGTERM');
-			} catch (e) { /* already gone */ }
-			const timer = new Promise((resolve) =>
-				setTimeout(resolve, STOP_TIMEOUT_MS, 'late'));
+			const below = descendants(child.pid);
+			let timer;
+			const late = new Promise((resolve) => {
+				timer = setTimeout(resolve, STOP_TIMEOUT_MS, 'late');
+			});
 
-			if (await Promise.race([exited, timer]) === 'late') {
-				try {
-					process.kill(-child.pid, 'SIGKILL');
-				} catch (e) { /* gone meanwhile */ }
+			kill(-child.pid, 'SIGTERM');
+			if (await Promise.race([exited, late]) === 'late') {
+				kill(-child.pid, 'SIGKILL');
+				for (const pid of below)
+					kill(pid, 'SIGKILL');
 				await exited;
 			}
+			clearTimeout(timer);
 			rmSync(dir, { recursive: true, force: true });
 		}
 	};
