@@ -886,6 +886,16 @@ static void network_sync(struct network *net)
 		return;
 	}
 
+	/*
+	 * Connected before NetworkManager went away and it came back without
+	 * the connection: its autoconnect gets the same grace as after a
+	 * lost link.
+	 */
+	if (net->reported == WIFI_STATE_CONNECTED) {
+		network_lost(net);
+		return;
+	}
+
 	network_raise_ap(net);
 }
 

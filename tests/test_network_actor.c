@@ -862,6 +862,28 @@ Test(network_actor, networkmanager_restarting_mid_join)
 	cr_assert_eq(rec.refused, 0);
 }
 
+Test(network_actor, networkmanager_restarting_while_connected)
+{
+	unsigned int cursor = 0, i;
+
+	cfg.reconnect_grace_s = 10;
+	start_double("basic.json", SAVED_HOMENET);
+	start_network();
+	cr_assert(wait_event(&cursor, WIFI_STATE_CONNECTED, DEADLINE_MS, NULL));
+
+	/* the double comes back disconnected; its autoconnect rejoins */
+	cr_assert_eq(nm_double_restart(nm, 300), 0);
+	cr_assert(wait_event(&cursor, WIFI_STATE_DISCONNECTED, DEADLINE_MS,
+			     NULL));
+	cr_assert(wait_event(&cursor, WIFI_STATE_CONNECTED, DEADLINE_MS, NULL));
+	pthread_mutex_lock(&rec.lock);
+	for (i = 0; i < rec.n_events; i++)
+		cr_assert_neq(rec.events[i].state, WIFI_STATE_AP_MODE,
+			      "no access point within the grace");
+	pthread_mutex_unlock(&rec.lock);
+	cr_assert_eq(rec.refused, 0);
+}
+
 Test(network_actor, no_wifi_device_fails_then_recovers)
 {
 	struct msg_net_event ev;
