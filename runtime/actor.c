@@ -44,12 +44,6 @@
 #define ACTOR_TIMERS_PER_DISPATCH 64
 #define ACTOR_DROP_LOG_EVERY 1000
 
-enum actor_life {
-	ACTOR_LIFE_RUNNING,
-	ACTOR_LIFE_DONE,
-	ACTOR_LIFE_ABANDONED,
-};
-
 struct actor_timer {
 	int id;
 	uint64_t due_ms;
@@ -81,7 +75,17 @@ struct actor {
 
 	atomic_bool stopping;		/* a stop was requested */
 	atomic_bool exiting;		/* left its loop by itself */
-	atomic_int life;
+};
+
+/*
+ * A thread that did not stop in time. It cannot be killed safely, so it is
+ * kept here, stopped from taking mail, and joined when the runtime is
+ * freed: only then is its instance freed.
+ */
+struct abandoned {
+	pthread_t thread;
+	struct actor *instance;
+	struct abandoned *next;
 };
 
 struct slot {
@@ -98,6 +102,7 @@ struct runtime {
 	size_t n_slots;
 	struct slot *slots;
 	nng_socket bus;
+	struct abandoned *abandoned;
 	int exit_fd;
 	atomic_int exit_status;
 	atomic_bool exit_requested;
@@ -501,13 +506,14 @@ static bool actor_stop_requested(struct actor *self)
 
 int actor_dispatch(struct actor *self)
 {
-	struct slot *slot = &self->rt->slots[self->index];
+	struct slot *slot;
 	int rc = 0;
 	struct msg *m;
 
 	if (actor_stop_requested(self))
 		return 1;
 
+	slot = &self->rt->slots[self->index];
 	actor_timers_run(self);
 	if (self->quit)
 		return self->quit_code ? self->quit_code : 1;
@@ -645,7 +651,6 @@ static struct actor *actor_instance_new(struct runtime *rt, size_t index,
 	self->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	self->timer_fd = timerfd_create(CLOCK_MONOTONIC,
 					TFD_CLOEXEC | TFD_NONBLOCK);
-	atomic_init(&self->life, ACTOR_LIFE_RUNNING);
 	if (self->epoll_fd < 0 || self->stop_fd < 0 || self->timer_fd < 0) {
 		err = -errno;
 		goto fail;
@@ -702,7 +707,7 @@ static void *actor_thread(void *arg)
 {
 	struct actor *self = arg;
 	char thread_name[16];
-	int rc = 0, expected = ACTOR_LIFE_RUNNING;
+	int rc = 0;
 
 	snprintf(thread_name, sizeof(thread_name), "%s", self->def->name);
 	pthread_setname_np(pthread_self(), thread_name);
@@ -729,10 +734,6 @@ static void *actor_thread(void *arg)
 		atomic_store(&self->exiting, true);
 		actor_report_exit(self, rc ? rc : -ECHILD);
 	}
-
-	if (!atomic_compare_exchange_strong(&self->life, &expected,
-					    ACTOR_LIFE_DONE))
-		actor_instance_free(self);	/* abandoned by the runtime */
 
 	return NULL;
 }
@@ -767,42 +768,66 @@ int runtime_actor_start(struct runtime *rt, size_t index)
 	return 0;
 }
 
-static int slot_join(struct slot *slot, uint64_t deadline_ms)
+static struct timespec realtime_deadline(uint64_t deadline_ms)
 {
-	struct actor *self = slot->instance;
+	uint64_t now = actor_now_ms(), real_ms;
 	struct timespec ts;
-	uint64_t now_real;
-	int expected = ACTOR_LIFE_RUNNING;
-	int rc, err;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	now_real = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-	now_real += deadline_ms > actor_now_ms() ?
-		deadline_ms - actor_now_ms() : 0;
-	ts.tv_sec = (time_t)(now_real / 1000u);
-	ts.tv_nsec = (long)(now_real % 1000u) * 1000000L;
+	real_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	real_ms += deadline_ms > now ? deadline_ms - now : 0;
+	ts.tv_sec = (time_t)(real_ms / 1000u);
+	ts.tv_nsec = (long)(real_ms % 1000u) * 1000000L;
+	return ts;
+}
 
-	err = pthread_timedjoin_np(slot->thread, NULL, &ts);
+static int slot_join(struct runtime *rt, struct slot *slot,
+		     uint64_t deadline_ms)
+{
+	struct timespec ts = realtime_deadline(deadline_ms);
+	struct actor *self = slot->instance;
+	struct abandoned *a;
+	int rc;
+
 	slot->instance = NULL;
-	if (!err) {
+	if (!pthread_timedjoin_np(slot->thread, NULL, &ts)) {
 		rc = self->result;
 		actor_instance_free(self);
 		return rc;
 	}
 
-	/*
-	 * The thread does not answer. It cannot be killed safely, so it is
-	 * left behind: it frees itself if it ever returns, and its stop
-	 * eventfd keeps it from taking any more mail.
-	 */
-	pthread_detach(slot->thread);
-	if (!atomic_compare_exchange_strong(&self->life, &expected,
-					    ACTOR_LIFE_ABANDONED))
-		actor_instance_free(self);	/* it finished just now */
-
 	log_err("Actor %s did not stop within its deadline, abandoned",
 		slot->def->name);
+	a = malloc(sizeof(*a));
+	if (!a) {
+		pthread_detach(slot->thread);	/* leaks the instance */
+		return -ETIMEDOUT;
+	}
+
+	a->thread = slot->thread;
+	a->instance = self;
+	a->next = rt->abandoned;
+	rt->abandoned = a;
 	return -ETIMEDOUT;
+}
+
+/* Gives threads given up on a last chance to finish before the free. */
+static void runtime_join_abandoned(struct runtime *rt)
+{
+	uint64_t deadline = actor_now_ms() + ACTOR_STOP_TIMEOUT_MS;
+
+	while (rt->abandoned) {
+		struct abandoned *a = rt->abandoned;
+		struct timespec ts = realtime_deadline(deadline);
+
+		rt->abandoned = a->next;
+		if (!pthread_timedjoin_np(a->thread, NULL, &ts))
+			actor_instance_free(a->instance);
+		else
+			pthread_detach(a->thread);	/* still stuck: leak */
+
+		free(a);
+	}
 }
 
 static void slot_signal_stop(struct slot *slot)
@@ -830,7 +855,7 @@ int runtime_actor_stop(struct runtime *rt, size_t index)
 		return 0;
 
 	slot_signal_stop(slot);
-	return slot_join(slot, actor_now_ms() + ACTOR_STOP_TIMEOUT_MS) ==
+	return slot_join(rt, slot, actor_now_ms() + ACTOR_STOP_TIMEOUT_MS) ==
 		-ETIMEDOUT ? -ETIMEDOUT : 0;
 }
 
@@ -849,7 +874,7 @@ int runtime_actor_reap(struct runtime *rt, size_t index)
 	if (!atomic_load(&slot->instance->exiting))
 		return -EBUSY;
 
-	return slot_join(slot, actor_now_ms() + ACTOR_STOP_TIMEOUT_MS) ==
+	return slot_join(rt, slot, actor_now_ms() + ACTOR_STOP_TIMEOUT_MS) ==
 		-ETIMEDOUT ? -ETIMEDOUT : 0;
 }
 
@@ -864,7 +889,7 @@ void runtime_stop_range(struct runtime *rt, size_t first, size_t last)
 	/* ...then collect them in reverse order within one deadline. */
 	for (size_t i = last + 1; i-- > first;)
 		if (rt->slots[i].instance)
-			slot_join(&rt->slots[i], deadline);
+			slot_join(rt, &rt->slots[i], deadline);
 }
 
 void runtime_free(struct runtime *rt)
@@ -881,6 +906,7 @@ void runtime_free(struct runtime *rt)
 		runtime_stop_range(rt, 0, rt->n_slots - 1);
 	}
 
+	runtime_join_abandoned(rt);
 	for (size_t i = 0; i < rt->n_slots; i++)
 		slot_close(&rt->slots[i]);
 

@@ -83,7 +83,8 @@ int runtime_actor_index(const struct runtime *rt, const char *name);
  * or main before the supervisor runs) may call these. Start returns
  * -EALREADY if it runs. Stop asks the thread to leave, waits up to
  * ACTOR_STOP_TIMEOUT_MS, and abandons a thread that does not answer: it
- * is detached and frees itself if it ever returns. Stop returns 0, or
+ * takes no more mail, the actor may be started afresh, and the thread is
+ * joined (for one more deadline) by runtime_free(). Stop returns 0, or
  * -ETIMEDOUT when the thread was abandoned.
  */
 int runtime_actor_start(struct runtime *rt, size_t index);
