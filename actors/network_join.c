@@ -92,6 +92,34 @@ void network_join_succeeded(struct network *net, NMActiveConnection *ac)
  * the reason and forgets the profile it added; a retry goes quietly back.
  * Either way the access point comes back with the same name and password.
  */
+static const char *failure_name(enum network_failure failure)
+{
+	switch (failure) {
+	case NETWORK_FAILURE_NONE:
+		return "no reason";
+	case NETWORK_FAILURE_WRONG_PASSWORD:
+		return "wrong password";
+	case NETWORK_FAILURE_NOT_FOUND:
+		return "network not found";
+	case NETWORK_FAILURE_ASSOC_TIMEOUT:
+		return "association timed out";
+	case NETWORK_FAILURE_DHCP:
+		return "DHCP failed";
+	case NETWORK_FAILURE_NO_DEVICE:
+		return "no WiFi device";
+	case NETWORK_FAILURE_TIMEOUT:
+		return "timed out";
+	case NETWORK_FAILURE_NM_RESTARTED:
+		return "NetworkManager restarted";
+	case NETWORK_FAILURE_AP_FAILED:
+		return "access point failed";
+	case NETWORK_FAILURE_OTHER:
+		return "NetworkManager gave up";
+	}
+
+	return "unknown";
+}
+
 void network_join_failed(struct network *net, enum network_failure failure)
 {
 	char reason[MSG_TEXT_MAX], name[SSID_LOG_MAX];
@@ -104,8 +132,10 @@ void network_join_failed(struct network *net, enum network_failure failure)
 		failure = NETWORK_FAILURE_OTHER;
 
 	network_reason_text(failure, &net->join.ssid, reason, sizeof(reason));
+	/* the reason quotes the SSID unescaped: log the kind instead */
 	log_info("Failed to join \"%s\": %s",
-		 network_ssid_log(name, sizeof(name), &net->join.ssid), reason);
+		 network_ssid_log(name, sizeof(name), &net->join.ssid),
+		 failure_name(failure));
 
 	/* a join still running in NM must not take the AP down later */
 	if (ac &&

@@ -26,6 +26,7 @@
 
 #include "actors/dnsmasq_dropin.h"
 #include "actors/network.h"
+#include "actors/state.h"
 #include "actors/state_table.h"
 #include "messages/msg.h"
 #include "runtime/actor.h"
@@ -47,6 +48,8 @@ struct record {
 	enum wifi_state state;
 	struct msg answers[ANSWERS_MAX];
 	unsigned int n_answers;
+	struct msg_state_snapshot snaps[EVENTS_MAX];
+	unsigned int n_snaps;
 };
 
 static struct record rec = {
@@ -104,6 +107,30 @@ static int web_handle(struct actor *self, void *state, const struct msg *m)
 	return 0;
 }
 
+/* A subscriber, like the display: records every published snapshot. */
+static int watcher_handle(struct actor *self, void *state, const struct msg *m)
+{
+	(void)self;
+	(void)state;
+	if (m->type != MSG_STATE_SNAPSHOT)
+		return 0;
+
+	pthread_mutex_lock(&rec.lock);
+	if (rec.n_snaps < EVENTS_MAX &&
+	    (!rec.n_snaps ||
+	     rec.snaps[rec.n_snaps - 1].seq < m->body.snapshot.seq))
+		rec.snaps[rec.n_snaps++] = m->body.snapshot;
+	pthread_cond_broadcast(&rec.cond);
+	pthread_mutex_unlock(&rec.lock);
+	return 0;
+}
+
+static const struct actor_def watcher_def = {
+	.name = "display",
+	.handle = watcher_handle,
+	.subscribe_state = true,
+};
+
 static const struct actor_def state_def = {
 	.name = "state",
 	.handle = state_handle,
@@ -140,6 +167,49 @@ static void start_network(void)
 		cr_assert_eq(runtime_actor_start(rt, i), 0);
 }
 
+/* The real state actor instead of the recording one. */
+static void start_network_with_state(void)
+{
+	static const struct actor_def *defs[] = {
+		&state_actor_def,
+		&watcher_def,
+		&web_def,
+		&network_actor_def,
+	};
+	size_t i;
+
+	state_forget_resume();
+	rt = runtime_new(defs, 4, &cfg);
+	cr_assert(rt);
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(runtime_actor_start(rt, i), 0);
+}
+
+/* Waits for a published snapshot at or after *cursor in @state. */
+static bool wait_snapshot(unsigned int *cursor, enum wifi_state state,
+			  struct msg_state_snapshot *out)
+{
+	struct timespec ts;
+	bool found = false;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += DEADLINE_MS / 1000;
+	pthread_mutex_lock(&rec.lock);
+	for (;;) {
+		while (!found && *cursor < rec.n_snaps) {
+			if (rec.snaps[(*cursor)++].state == state) {
+				*out = rec.snaps[*cursor - 1];
+				found = true;
+			}
+		}
+
+		if (found || pthread_cond_timedwait(&rec.cond, &rec.lock, &ts))
+			break;
+	}
+	pthread_mutex_unlock(&rec.lock);
+	return found;
+}
+
 static void setup(void)
 {
 	config_defaults(&cfg);
@@ -156,6 +226,7 @@ static void setup(void)
 	snprintf(cfg.run_dir, sizeof(cfg.run_dir), "%s", tmpdir);
 	rec.n_events = 0;
 	rec.n_answers = 0;
+	rec.n_snaps = 0;
 	rec.refused = 0;
 	rec.state = STATE_TABLE_INITIAL;
 }
@@ -952,4 +1023,44 @@ Test(network_actor, disconnect_forgets_and_returns_to_ap)
 	cr_assert_eq(profiles, 1, "only the hotspot profile is left");
 	g_variant_unref(state);
 	cr_assert_eq(rec.refused, 0);
+}
+
+/* ---- with the real state actor -------------------------------------------- */
+
+Test(network_actor, the_state_actor_publishes_a_join_and_a_failure)
+{
+	struct msg_state_snapshot snap;
+	unsigned int cursor = 0, start;
+	struct msg r;
+
+	start_double("basic.json", NULL);
+	start_network_with_state();
+	cr_assert(wait_snapshot(&cursor, WIFI_STATE_AP_MODE, &snap));
+	cr_assert_neq(snap.ap_ssid[0], '\0', "the AP has a name");
+
+	/* a wrong password: FAILED with the reason, then AP_MODE keeps it */
+	r = request_connect("Café Ørsted ☕", strlen("Café Ørsted ☕"),
+			    "some-password", false);
+	cr_assert_eq(r.body.reply.code, 0);
+	cr_assert(wait_snapshot(&cursor, WIFI_STATE_SWITCHING, &snap));
+	cr_assert(wait_snapshot(&cursor, WIFI_STATE_CONNECTING, &snap));
+	cr_assert(wait_snapshot(&cursor, WIFI_STATE_FAILED, &snap));
+	cr_assert_str_eq(snap.error, "Wrong password for \"Café Ørsted ☕\"");
+	cr_assert(wait_snapshot(&cursor, WIFI_STATE_AP_MODE, &snap));
+	cr_assert_str_eq(snap.error, "Wrong password for \"Café Ørsted ☕\"",
+			 "the page still shows why");
+
+	/* then the right network: SWITCHING, CONNECTING, CONNECTED */
+	start = cursor;
+	r = request_connect("HomeNet", 7, "correct-horse", false);
+	cr_assert_eq(r.body.reply.code, 0);
+	cr_assert(wait_snapshot(&cursor, WIFI_STATE_CONNECTED, &snap));
+	cr_assert_str_eq(snap.ip_address, "192.168.1.57");
+	cr_assert_eq(snap.ssid.len, 7);
+	cr_assert_eq(memcmp(snap.ssid.bytes, "HomeNet", 7), 0);
+	pthread_mutex_lock(&rec.lock);
+	cr_assert_eq(rec.snaps[start].state, WIFI_STATE_SWITCHING);
+	cr_assert_eq(rec.snaps[start + 1].state, WIFI_STATE_CONNECTING);
+	pthread_mutex_unlock(&rec.lock);
+	cr_assert_eq(state_refused_count(), 0, "state refused no fact");
 }
