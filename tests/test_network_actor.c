@@ -1025,7 +1025,7 @@ Test(network_actor, disconnect_forgets_and_returns_to_ap)
 	cr_assert_eq(rec.refused, 0);
 }
 
-/* ---- with the real state actor -------------------------------------------- */
+/* ---- with the real state actor ----------------------------------------- */
 
 Test(network_actor, the_state_actor_publishes_a_join_and_a_failure)
 {
