@@ -152,9 +152,9 @@
 
 	function showFailure(s, ended) {
 		$('fail').hidden = !s.error && !ended;
-		$('fail').textContent = `Could not join ${ssidOf(s)}` +
-			(s.error ? `: ${s.error}` : '') +
-			'. Check the details and try again.';
+		$('fail').textContent = `Could not join ${ssidOf(s)}. ` +
+			(s.error ? s.error.replace(/[^.!?]$/, '$&.') + ' ' : '') +
+			'Check the details and try again.';
 	}
 
 	/* Join form */
