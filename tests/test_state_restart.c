@@ -199,10 +199,12 @@ static void expect_read_back(const char *device_id, double *seq)
 			 "state %s, ssid \"%s\" after restart",
 			 jstr(status, "state"), jstr(status, "ssid"));
 	cr_expect_gt(jnum(status, "seq"), *seq, "seq went back");
-	cJSON_Delete(status);
 
 	/* NetworkManager still holds the profile: back on HomeNet. */
-	status = ws_until(fd, "CONNECTED", "HomeNet");
+	if (strcmp(jstr(status, "state"), "CONNECTED")) {
+		cJSON_Delete(status);
+		status = ws_until(fd, "CONNECTED", "HomeNet");
+	}
 	cr_expect_str_eq(jstr(status, "device_id"), device_id);
 	*seq = jnum(status, "seq");
 	cJSON_Delete(status);
@@ -233,8 +235,10 @@ Test(state_restart, joined_network_and_identity_survive_sigterm_and_sigkill)
 	/* First start: no files, so the setup AP comes up. */
 	start_daemon(bus_env);
 	status = first_status(&fd);
-	cJSON_Delete(status);
-	status = ws_until(fd, "AP_MODE", NULL);
+	if (strcmp(jstr(status, "state"), "AP_MODE")) {
+		cJSON_Delete(status);
+		status = ws_until(fd, "AP_MODE", NULL);
+	}
 	snprintf(device_id, sizeof(device_id), "%s", jstr(status, "device_id"));
 	cr_assert_eq(strlen(device_id), 4);
 	cJSON_Delete(status);
