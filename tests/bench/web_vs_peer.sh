@@ -28,7 +28,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-peer=$root/../shared/peers/seed_stack.py
+peer=$(realpath -m "$root/../shared/peers/seed_stack.py")
 daemon=${DISTILLER_DAEMON:-$root/build/distiller-wifi}
 threads=2
 connections=50
