@@ -613,3 +613,25 @@ Test(state_actor, new_runtime_starts_from_the_files)
 	cr_expect_str_eq(after.session_id, "sess-1");
 	cr_expect_str_eq(after.device_id, before.device_id);
 }
+
+Test(state_actor, password_expires_while_the_ap_is_down)
+{
+	char password[MSG_PASSWORD_MAX + 1];
+	struct msg_state_snapshot s;
+	uint64_t t0;
+
+	/* Below the configurable minimum, to keep the test short. */
+	cfg.ap_password_ttl_s = 1;
+	start();
+	step(AP, "", "", "", "");
+	s = step(SW, "HomeNet", "", "", "");
+	strcpy(password, s.ap_password);
+	t0 = actor_now_ms();
+
+	/* The expiry timer publishes a snapshot with a new password. */
+	s = wait_published(s.seq + 1);
+	cr_expect_geq(actor_now_ms() - t0, 900, "expired early");
+	cr_expect_eq(s.state, SW);
+	cr_expect_str_neq(s.ap_password, password);
+	cr_expect_eq(strlen(s.ap_password), AP_PASSWORD_LEN);
+}
