@@ -9,9 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { DESKTOP, JOIN_TIMEOUT_MS, PHONE, api, finish, launch,
-	 matrixFromPath, openPage, qrencode, shot, startDaemon, visible,
-	 weight } from './harness.mjs';
+import { DESKTOP, JOIN_TIMEOUT_MS, PHONE, api, launch, matrixFromPath,
+	 qrencode, shot, visible, weight, withPage } from './harness.mjs';
 
 let browser;
 
@@ -32,25 +31,11 @@ const noOverflow = (page) => page.evaluate(() =>
 
 for (const device of [PHONE, DESKTOP]) {
 	test(`${device.name}: dashboard with QR code, disconnect confirmed`,
-	     async () => {
-		const daemon = await startDaemon(`${device.name}-dashboard`);
-		let session;
-
-		try {
-			await connected(daemon);
-			session = await openPage(browser, daemon, device);
-			await dashboard(session, daemon);
-			await finish(session);
-		} catch (err) {
-			if (session)
-				await shot(session, 'dash-failed').catch(() => {});
-			err.message += '\n--- daemon log ---\n' +
-				daemon.log().slice(-4000);
-			throw err;
-		} finally {
-			await daemon.stop();
-		}
-	});
+	     () => withPage(browser, 'dashboard', device,
+			    async (session, daemon) => {
+		await connected(daemon);
+		await dashboard(session, daemon);
+	}));
 }
 
 async function dashboard(session, daemon) {

@@ -106,79 +106,130 @@ function childExit(child) {
 	return new Promise((resolve) => child.once('exit', resolve));
 }
 
+/* Names whose log this process has begun: the first start truncates it. */
+const logsBegun = new Set();
+
+/* Lines of sanitizer reports, as the ctest rules of the tree match them. */
+const SANITIZER = /ERROR: (Address|Leak|Thread)Sanitizer|WARNING: ThreadSanitizer|runtime error: /;
+
 /*
  * Starts `tests/simulate --port N` in its own process group with its state
  * in a temporary directory, and waits until GET /api/status answers. The
- * returned object's stop() ends the whole group. @port picks the port, for
- * a daemon that comes back where the previous one was.
+ * returned object's stop() ends the whole group; restart() stops it and
+ * starts it again on the same port, as a device that comes back.
  */
-export async function startDaemon(name, port) {
-	port = port || await freePort();
-	const dir = mkdtempSync(path.join(os.tmpdir(), 'distiller-browser-'));
+export async function startDaemon(name) {
 	const logPath = path.join(ARTIFACTS, `${name}-daemon.log`);
-	const log = openSync(logPath, 'a');
-	const env = {
-		...process.env,
-		DISTILLER_WEB_HOST: '127.0.0.1',
-		DISTILLER_STATE_DIR: path.join(dir, 'state'),
-		DISTILLER_RUN_DIR: path.join(dir, 'run'),
-		DISTILLER_DNSMASQ_SHARED_DIR: path.join(dir, 'dnsmasq')
-	};
-	const child = spawn(path.join(SOURCE_DIR, 'tests', 'simulate'),
-			    ['--port', String(port)],
-			    { env, detached: true, stdio: ['ignore', log, log] });
+	const port = await freePort();
 	const base = `http://127.0.0.1:${port}`;
-	const deadline = Date.now() + START_TIMEOUT_MS;
-	const exited = childExit(child);
+	let dir, child, exited;
 
-	closeSync(log);
-	const daemon = {
+	async function stop() {
+		const below = descendants(child.pid);
+		let timer;
+		const late = new Promise((resolve) => {
+			timer = setTimeout(resolve, STOP_TIMEOUT_MS, 'late');
+		});
+
+		/* simulate stops its bus, double and daemon on SIGTERM */
+		kill(-child.pid, 'SIGTERM');
+		if (await Promise.race([exited, late]) === 'late') {
+			kill(-child.pid, 'SIGKILL');
+			for (const pid of below)
+				kill(pid, 'SIGKILL');
+			await exited;
+		}
+		clearTimeout(timer);
+		rmSync(dir, { recursive: true, force: true });
+	}
+
+	async function start() {
+		const log = openSync(logPath, logsBegun.has(name) ? 'a' : 'w');
+		const deadline = Date.now() + START_TIMEOUT_MS;
+
+		logsBegun.add(name);
+		dir = mkdtempSync(path.join(os.tmpdir(), 'distiller-browser-'));
+		child = spawn(path.join(SOURCE_DIR, 'tests', 'simulate'),
+			      ['--port', String(port)], {
+			env: {
+				...process.env,
+				DISTILLER_WEB_HOST: '127.0.0.1',
+				DISTILLER_STATE_DIR: path.join(dir, 'state'),
+				DISTILLER_RUN_DIR: path.join(dir, 'run'),
+				DISTILLER_DNSMASQ_SHARED_DIR:
+					path.join(dir, 'dnsmasq')
+			},
+			detached: true,
+			stdio: ['ignore', log, log]
+		});
+		exited = childExit(child);
+		closeSync(log);
+
+		/* The one poll: the HTTP port becoming reachable. */
+		for (;;) {
+			if (child.exitCode !== null || child.signalCode !== null) {
+				await stop();
+				throw new Error('tests/simulate exited early:\n' +
+						readFileSync(logPath, 'utf8'));
+			}
+			try {
+				const res = await fetch(`${base}/api/status`);
+
+				if (res.ok) {
+					await res.json();
+					return;
+				}
+			} catch (e) { /* not listening yet */ }
+			if (Date.now() > deadline) {
+				await stop();
+				throw new Error(`No answer on ${base} within ` +
+						`${START_TIMEOUT_MS} ms:\n` +
+						readFileSync(logPath, 'utf8'));
+			}
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+	}
+
+	await start();
+	return {
 		base,
 		port,
 		host: `127.0.0.1:${port}`,
 		log: () => readFileSync(logPath, 'utf8'),
-		/* simulate stops its bus, double and daemon on SIGTERM */
-		async stop() {
-			const below = descendants(child.pid);
-			let timer;
-			const late = new Promise((resolve) => {
-				timer = setTimeout(resolve, STOP_TIMEOUT_MS, 'late');
-			});
-
-			kill(-child.pid, 'SIGTERM');
-			if (await Promise.race([exited, late]) === 'late') {
-				kill(-child.pid, 'SIGKILL');
-				for (const pid of below)
-					kill(pid, 'SIGKILL');
-				await exited;
-			}
-			clearTimeout(timer);
-			rmSync(dir, { recursive: true, force: true });
+		sanitizerReports: () => readFileSync(logPath, 'utf8')
+			.split('\n').filter((line) => SANITIZER.test(line)),
+		stop,
+		async restart() {
+			await stop();
+			await start();
 		}
 	};
+}
 
-	/* The one poll: the HTTP port becoming reachable. */
-	for (;;) {
-		if (child.exitCode !== null || child.signalCode !== null) {
-			await daemon.stop();
-			throw new Error(`tests/simulate exited early:\n${daemon.log()}`);
-		}
-		try {
-			const res = await fetch(`${base}/api/status`);
+/*
+ * Runs @body(session, daemon) on a fresh daemon and a fresh page for
+ * @device; then checks what every test checks (finish()) and that the
+ * daemon's log holds no sanitizer report. On failure the page's last
+ * screenshot and the daemon's log tail go with the error.
+ */
+export async function withPage(browser, name, device, body) {
+	const daemon = await startDaemon(`${device.name}-${name}`);
+	let session;
 
-			if (res.ok) {
-				await res.json();
-				break;
-			}
-		} catch (e) { /* not listening yet */ }
-		if (Date.now() > deadline) {
-			await daemon.stop();
-			throw new Error(`No answer on ${base} within ` +
-					`${START_TIMEOUT_MS} ms:\n${daemon.log()}`);
-		}
-		await new Promise((resolve) => setTimeout(resolve, 100));
+	try {
+		session = await openPage(browser, daemon, device);
+		await body(session, daemon);
+		await finish(session);
+	} catch (err) {
+		if (session)
+			await shot(session, `${name}-failed`).catch(() => {});
+		err.message += `\n--- daemon log ---\n${daemon.log().slice(-4000)}`;
+		throw err;
+	} finally {
+		await daemon.stop();
 	}
-	return daemon;
+	assert.deepEqual(daemon.sanitizerReports(), [],
+			 `sanitizer reports in ${name}'s daemon log`);
 }
 
 export async function api(daemon, method, route, body) {

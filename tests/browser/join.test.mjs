@@ -10,8 +10,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { DESKTOP, JOIN_TIMEOUT_MS, PHONE, api, finish, launch, openPage,
-	 shot, startDaemon, visible, weight } from './harness.mjs';
+import * as harness from './harness.mjs';
+import { DESKTOP, JOIN_TIMEOUT_MS, PHONE, api, launch, shot, visible,
+	 weight } from './harness.mjs';
 
 const PASSWORD = 'correct-horse';
 let browser;
@@ -19,24 +20,8 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser.close(); });
 
-/* Runs @body with a fresh daemon and page; stops both whatever happens. */
-async function withPage(name, device, body) {
-	const daemon = await startDaemon(`${device.name}-${name}`);
-	let session;
-
-	try {
-		session = await openPage(browser, daemon, device);
-		await body(session, daemon);
-		await finish(session);
-	} catch (err) {
-		if (session)
-			await shot(session, `${name}-failed`).catch(() => {});
-		err.message += `\n--- daemon log ---\n${daemon.log().slice(-4000)}`;
-		throw err;
-	} finally {
-		await daemon.stop();
-	}
-}
+const withPage = (name, device, body) =>
+	harness.withPage(browser, name, device, body);
 
 async function openList(session, daemon) {
 	const { page } = session;
@@ -116,7 +101,7 @@ for (const device of [PHONE, DESKTOP]) {
 		assert.equal(await page.getAttribute('#pass', 'type'),
 			     'password');
 		await page.click('#go');
-
+		await page.waitForURL(/session=/);
 		await visible(page, 'v-prog');
 		await shot(session, '3-progress');
 		await joined(session, daemon, 'HomeNet');

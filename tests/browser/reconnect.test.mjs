@@ -8,51 +8,36 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { PHONE, finish, launch, openPage, shot, startDaemon,
-	 visible } from './harness.mjs';
+import { PHONE, launch, shot, visible, withPage } from './harness.mjs';
 
 let browser;
 
 before(async () => { browser = await launch(); });
 after(async () => { await browser.close(); });
 
-test('phone: the page reconnects after the daemon comes back', async () => {
-	let daemon = await startDaemon('phone-reconnect');
-	let session;
+test('phone: the page reconnects after the daemon comes back',
+     () => withPage(browser, 'reconnect', PHONE, async (session, daemon) => {
+	const { page } = session;
+	const sockets = [];
 
-	try {
-		session = await openPage(browser, daemon, PHONE);
+	page.on('websocket', (ws) => sockets.push(ws));
+	await page.goto(daemon.base + '/');
+	await visible(page, 'v-list');
+	assert.equal(sockets.length, 1);
 
-		const { page } = session;
-		const sockets = [];
+	const closed = new Promise((resolve) =>
+		sockets[0].on('close', resolve));
 
-		page.on('websocket', (ws) => sockets.push(ws));
-		await page.goto(daemon.base + '/');
-		await visible(page, 'v-list');
-		assert.equal(sockets.length, 1);
+	await daemon.stop();
+	await closed;
+	await visible(page, 'conn');
+	assert.match(await page.textContent('#conn'),
+		     /Lost contact with the device/);
+	await shot(session, 'reconnect-lost');
 
-		const closed = new Promise((resolve) =>
-			sockets[0].on('close', resolve));
-
-		await daemon.stop();
-		await closed;
-		await visible(page, 'conn');
-		assert.match(await page.textContent('#conn'),
-			     /Lost contact with the device/);
-		await shot(session, 'reconnect-lost');
-
-		daemon = await startDaemon('phone-reconnect', daemon.port);
-		await page.locator('#conn').waitFor({ state: 'hidden',
-						      timeout: 30000 });
-		assert.ok(sockets.length >= 2, 'a new WebSocket');
-		assert.ok(await page.isVisible('#v-list'));
-		await finish(session);
-	} catch (err) {
-		if (session)
-			await shot(session, 'reconnect-failed').catch(() => {});
-		err.message += `\n--- daemon log ---\n${daemon.log().slice(-4000)}`;
-		throw err;
-	} finally {
-		await daemon.stop();
-	}
-});
+	await daemon.restart();
+	await page.locator('#conn').waitFor({ state: 'hidden',
+					      timeout: 30000 });
+	assert.ok(sockets.length >= 2, 'a new WebSocket');
+	assert.ok(await page.isVisible('#v-list'));
+}));
