@@ -93,14 +93,14 @@
 struct state {
 	struct actor *self;
 	const struct config *cfg;
-	uint64_t generation;		/* of the carry-over this run owns */
+	uint64_t generation;		/* of this run's carry-over */
 	struct msg_state_snapshot snap; /* the last one published */
 	struct ap_password password;
 	struct msg_ssid last_ssid; /* last network joined */
 	struct identity identity;
 	int expiry_timer;	     /* 0 when none */
-	unsigned long save_failures; /* consecutive */
-	bool show_password;	     /* no panel: the log is the only place */
+	unsigned long save_failures; /* in a row */
+	bool show_password;	     /* no panel: only the log shows it */
 };
 
 /*

@@ -276,7 +276,8 @@ Test(state_restart, state_file_written_before_is_read_back_and_rewritten)
 {
 	static const char saved[] =
 		"{\"version\":1,\"seq\":41,\"time_ms\":5,"
-		"\"ssid_hex\":\"43616665\",\"last_ssid_hex\":\"486f6d654e6574\","
+		"\"ssid_hex\":\"43616665\","
+		"\"last_ssid_hex\":\"486f6d654e6574\","
 		"\"error\":\"Wrong password for \\\"Cafe\\\"\","
 		"\"session_id\":\"6f1c2f0e-8f3a-4c59-9e57-2b8c1a0d9e11\","
 		"\"tunnel_url\":\"\",\"tunnel_provider\":\"\"}\n";
