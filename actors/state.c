@@ -41,8 +41,11 @@
  *               across restarts: each snapshot is saved before it is
  *               published, and a start continues after the saved value.
  *               A subscriber may drop any snapshot whose seq is not above
- *               the newest it holds. (Only if saving failed, which is
- *               logged, and the daemon then restarted can a value repeat.)
+ *               the newest it holds, as long as the process lives; a
+ *               client that outlives a restart (a browser) should take
+ *               the snapshot it gets on reconnecting as it is, because a
+ *               value repeats when state.json was lost, damaged or could
+ *               not be saved (each of which is logged).
  *   time_ms     wall-clock milliseconds of the change.
  *
  * Persistence: STATE_DIR/state.json mirrors the last snapshot minus live
