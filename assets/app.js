@@ -70,8 +70,8 @@
 			data = JSON.parse(await res.text()) || {};
 		} catch (e) { /* not JSON: the status says enough */ }
 		if (!res.ok)
-			throw new Error(data.error ||
-					`The device answered HTTP ${res.status}`);
+			throw new Error(data.error || 'The device answered ' +
+					`HTTP ${res.status}`);
 		return data;
 	}
 
@@ -102,8 +102,7 @@
 		const box = h('span', { class: 'bars', 'aria-hidden': 'true' });
 
 		for (let i = 1; i <= 4; i++)
-			box.append(h('i', { class: i <= n ? 'on' : '',
-					    style: `height:${25 * i}%` }));
+			box.append(h('i', { class: i <= n ? 'on' : '' }));
 		return [box, h('span', { class: 'sr' }, `, signal ${n} of 4`)];
 	}
 
@@ -111,13 +110,16 @@
 
 	function renderNets(data) {
 		const nets = (data.networks || []).slice().sort((a, b) =>
-			!!b.in_use - !!a.in_use || (b.signal || 0) - (a.signal || 0));
-		let note = `${nets.length} network${nets.length === 1 ? '' : 's'}.`;
+			!!b.in_use - !!a.in_use ||
+			(b.signal || 0) - (a.signal || 0));
+		let note = nets.length === 1 ? '1 network.' :
+			`${nets.length} networks.`;
 
 		fill('nets', nets.map((net) => {
 			const btn = h('button', { type: 'button' }, [
 				h('span', { class: 'name' }, String(net.ssid)),
-				net.in_use && h('span', { class: 'badge' }, 'In use'),
+				net.in_use && h('span', { class: 'badge' },
+						'In use'),
 				h('span', { class: 'badge' }, security(net)),
 				...bars(net.signal)
 			]);
@@ -126,8 +128,9 @@
 			return h('li', {}, btn);
 		}));
 		if (data.fresh === false)
-			note = `List from ${Math.round(data.age_s || 0)} s ago` +
-				(data.error ? ` (${data.error}). ` : '. ') + note;
+			note = 'List from ' + Math.round(data.age_s || 0) +
+				' s ago' + (data.error ? ` (${data.error}). ` :
+					    '. ') + note;
 		$('scan').textContent = note;
 	}
 
@@ -136,8 +139,9 @@
 		$('refresh').disabled = true;
 		$('scan').textContent = 'Looking for networks…';
 		try {
-			renderNets(await api('GET', '/api/networks' +
-					     (fresh === true ? '?fresh=1' : '')));
+			renderNets(await api('GET', fresh === true ?
+					     '/api/networks?fresh=1' :
+					     '/api/networks'));
 		} catch (err) {
 			$('scan').textContent = err.message;
 		}
@@ -153,7 +157,8 @@
 	function showFailure(s, ended) {
 		$('fail').hidden = !s.error && !ended;
 		$('fail').textContent = `Could not join ${ssidOf(s)}. ` +
-			(s.error ? s.error.replace(/[^.!?]$/, '$&.') + ' ' : '') +
+			(s.error ? s.error.replace(/[^.!?]$/, '$&.') + ' ' :
+			 '') +
 			'Check the details and try again.';
 	}
 
@@ -164,7 +169,8 @@
 
 		if (!n)
 			return 'Enter the network name.';
-		return n > 32 ? `The name is ${n} bytes long; at most 32 fit.` : '';
+		return n > 32 ? `The name is ${n} bytes long; at most 32 ` +
+			'fit.' : '';
 	}
 
 	function passError(pass) {
@@ -233,8 +239,8 @@
 		} else {
 			body.ssid = chosen.ssid;
 		}
-		bad = fieldError('pass', open ? '' : passError(body.password)) ||
-			bad;
+		bad = fieldError('pass', open ? '' :
+				 passError(body.password)) || bad;
 		if (bad)
 			return bad.focus();
 
@@ -244,8 +250,8 @@
 		try {
 			const data = await api('POST', '/api/connect', body);
 
-			location.assign('/?session=' +
-					encodeURIComponent(data.session_id || ''));
+			location.assign('/?session=' + encodeURIComponent(
+				data.session_id || ''));
 		} catch (err) {
 			$('go').disabled = false;
 			$('go').textContent = 'Join';
@@ -264,8 +270,9 @@
 		[...$('steps').children].forEach((li, i) => {
 			li.className = i < at ? 'done' : i === at ? 'now' : '';
 		});
-		$('prog').textContent = at < 0 ? 'Asking the device to start…' :
-			at ? `Joining ${ssidOf(s)}…` : 'Leaving hotspot mode…';
+		$('prog').textContent = at < 0 ?
+			'Asking the device to start…' : at ?
+			`Joining ${ssidOf(s)}…` : 'Leaving hotspot mode…';
 		$('next').textContent = `If it works, the hotspot ` +
 			`${s.ap_ssid || ''} disappears and this page loses ` +
 			`contact. Join ${ssidOf(s)} on this phone, then open ` +
@@ -281,13 +288,16 @@
 		show('done', true);
 		$('h-done').textContent = 'Connected to ' + ssidOf(s);
 		$('done').textContent = `The device joined ${ssidOf(s)}` +
-			(s.ip_address ? ` with the address ${s.ip_address}.` : '.');
+			(s.ip_address ? ` with the address ${s.ip_address}.` :
+			 '.');
 		fill('how', [
-			h('li', {}, `The hotspot ${s.ap_ssid || ''} disappears now.`),
-			h('li', {}, `Join ${ssidOf(s)} on this phone or computer.`),
-			h('li', {}, ['Open ', link(localUrl()), ...(ip ? [', or ',
-				link(ip), ' on Android, which does not ' +
-				'resolve .local names.'] : ['.'])])
+			h('li', {}, `The hotspot ${s.ap_ssid || ''} ` +
+			  'disappears now.'),
+			h('li', {}, `Join ${ssidOf(s)} on this phone or ` +
+			  'computer.'),
+			h('li', {}, ['Open ', link(localUrl()), ...(ip ?
+				[', or ', link(ip), ' on Android, which ' +
+				 'does not resolve .local names.'] : ['.'])])
 		]);
 	}
 
@@ -369,8 +379,9 @@
 
 	function connect() {
 		clearTimeout(timer);
-		sock = new WebSocket((location.protocol === 'https:' ? 'wss://' :
-				      'ws://') + location.host + '/ws');
+		sock = new WebSocket((location.protocol === 'https:' ?
+				      'wss://' : 'ws://') + location.host +
+				     '/ws');
 		sock.onopen = () => {
 			delay = 500;
 			lost('');
@@ -386,8 +397,8 @@
 		};
 		sock.onclose = () => {
 			sock = null;
-			lost('Lost contact with the device (expected while it ' +
-			     'leaves hotspot mode). Trying again in ' +
+			lost('Lost contact with the device (expected while ' +
+			     'it leaves hotspot mode). Trying again in ' +
 			     Math.ceil(delay / 1000) + ' s…');
 			timer = setTimeout(connect, delay);
 			delay = Math.min(delay * 2, 10000);
@@ -403,10 +414,12 @@
 		$('disc').disabled = true;
 		$('dash-msg').textContent = 'Disconnecting…';
 		try {
-			await api('POST', '/api/disconnect', $('f-code').hidden ?
-				  {} : { access_code: $('code').value.trim() });
-			$('dash-msg').textContent = 'Disconnected. The device ' +
-				`raises its hotspot ${status.ap_ssid || ''} again.`;
+			await api('POST', '/api/disconnect',
+				  $('f-code').hidden ? {} :
+				  { access_code: $('code').value.trim() });
+			$('dash-msg').textContent = 'Disconnected. The ' +
+				'device raises its hotspot ' +
+				`${status.ap_ssid || ''} again.`;
 		} catch (err) {
 			$('dash-msg').textContent = err.message;
 			if (/access code/i.test(err.message))

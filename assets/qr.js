@@ -50,7 +50,8 @@
 			const f = b ^ rem.shift();
 
 			rem.push(0);
-			rem.forEach((r, j) => { rem[j] = r ^ mul(gen[j + 1], f); });
+			for (let j = 0; j < n; j++)
+				rem[j] ^= mul(gen[j + 1], f);
 		}
 		return rem;
 	}
@@ -80,8 +81,8 @@
 
 			if (r >= 5)
 				score += r - 2;
-			if (i % 2 && i >= 3 && i < runs.length - 2 && !(r % 3) &&
-			    at(-2) && at(-1) && at(1) && at(2) &&
+			if (i % 2 && i >= 3 && i < runs.length - 2 &&
+			    !(r % 3) && at(-2) && at(-1) && at(1) && at(2) &&
 			    (i === 3 || runs[i - 3] >= 4 * f ||
 			     i + 4 >= runs.length || runs[i + 3] >= 4 * f))
 				score += 40;
@@ -131,8 +132,13 @@
 		for (v = 1; v <= 10; v++) {
 			const na = Math.floor(v / 7) + 2;
 
-			raw = ((16 * v + 128) * v + 64 - (v > 1 ?
-				(25 * na - 10) * na - 55 : 0) - (v > 6 ? 36 : 0)) >> 3;
+			/* modules left for data once patterns are drawn */
+			raw = (16 * v + 128) * v + 64;
+			if (v > 1)
+				raw -= (25 * na - 10) * na - 55;
+			if (v > 6)
+				raw -= 36;
+			raw >>= 3;
 			cap = raw - NB[level][v - 1] * EC[level][v - 1];
 			if (bytes.length + (v < 10 ? 2 : 3) <= cap)
 				break;
@@ -205,7 +211,8 @@
 				x = 5;
 			for (let step = 0; step < n; step++)
 				for (let j = 0; j < 2; j++) {
-					const y = (x + 1) & 2 ? step : n - 1 - step;
+					const y = (x + 1) & 2 ? step :
+						n - 1 - step;
 					const at = y * n + x - j;
 
 					if (!fixed[at])
@@ -238,7 +245,8 @@
 					score += 3;
 			});
 			for (let y = 0; y < n; y++)
-				score += linePenalty(dark.subarray(y * n, y * n + n));
+				score += linePenalty(dark.subarray(y * n,
+								  y * n + n));
 			cols.forEach((c) => { score += linePenalty(c); });
 			total = Math.floor((200 * total + n * n) / (n * n) / 2);
 			score += Math.floor(Math.abs(total - 50) / 5) * 10;
@@ -259,7 +267,8 @@
 			for (let x = 0; x < n; x++) {
 				let len = 0;
 
-				while (x + len < n && code.dark[y * n + x + len])
+				while (x + len < n &&
+				       code.dark[y * n + x + len])
 					len++;
 				if (len)
 					path += `M${x} ${y}h${len}v1h-${len}z`;

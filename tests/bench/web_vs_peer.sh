@@ -144,7 +144,8 @@ pid_of()
 	while ((${#todo[@]})); do
 		pid=${todo[0]}
 		todo=("${todo[@]:1}")
-		if [[ $(readlink -f "/proc/$pid/exe" 2>/dev/null) == "$exe" ]]; then
+		if [[ $(readlink -f "/proc/$pid/exe" 2>/dev/null) == \
+		      "$exe" ]]; then
 			echo "$pid"
 			return
 		fi

@@ -33,7 +33,8 @@ async function audit(page, view) {
 		});
 
 		return res.violations.map((v) => `${v.id}: ${v.help} (` +
-			v.nodes.map((n) => n.target.join(' ')).join(', ') + ')');
+			v.nodes.map((n) => n.target.join(' ')).join(', ') +
+			')');
 	});
 
 	assert.deepEqual(violations, [], `${view} view`);

@@ -68,8 +68,9 @@ async function dashboard(session, daemon) {
 
 	assert.equal(await page.getAttribute('#qr-svg', 'data-url'), url);
 	assert.equal(await page.textContent('#qr-cap'), `QR code for ${url}`);
-	assert.deepEqual(matrixFromPath(await page.getAttribute('#qr-path', 'd'),
-					want.length), want);
+	const d = await page.getAttribute('#qr-path', 'd');
+
+	assert.deepEqual(matrixFromPath(d, want.length), want);
 	assert.ok(await noOverflow(page), 'fits the viewport');
 	await shot(session, 'dash');
 
@@ -88,7 +89,8 @@ async function dashboard(session, daemon) {
 	assert.match(await page.textContent('#c-p'), /leaves HomeNet/);
 	await shot(session, 'dash-confirm');
 	await page.keyboard.press('Escape');
-	await page.locator('#confirm:not([open])').waitFor({ state: 'attached' });
+	await page.locator('#confirm:not([open])')
+		.waitFor({ state: 'attached' });
 	assert.equal(await page.evaluate(() => document.activeElement.id),
 		     'disc', 'focus back on the button');
 	await page.click('#disc');

@@ -50,7 +50,8 @@ function portFree(port) {
 		const srv = net.createServer();
 
 		srv.once('error', () => resolve(false));
-		srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+		srv.listen(port, '127.0.0.1',
+			   () => srv.close(() => resolve(true)));
 	});
 }
 
@@ -59,7 +60,8 @@ async function freePort() {
 	for (;;) {
 		const srv = net.createServer();
 		const port = await new Promise((resolve) => {
-			srv.listen(0, '127.0.0.1', () => resolve(srv.address().port));
+			srv.listen(0, '127.0.0.1',
+				   () => resolve(srv.address().port));
 		});
 
 		await new Promise((resolve) => srv.close(resolve));
@@ -77,9 +79,11 @@ function descendants(pid) {
 		if (!/^\d+$/.test(entry))
 			continue;
 		try {
-			const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-			const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2)
-					    .split(' ')[1]);
+			const stat = readFileSync(`/proc/${entry}/stat`,
+						  'utf8');
+			/* after "pid (comm) state": the parent's pid */
+			const ppid = Number(stat.slice(stat.lastIndexOf(')'))
+					    .split(' ')[2]);
 
 			children.set(ppid, [...(children.get(ppid) || []),
 					    Number(entry)]);
@@ -110,7 +114,8 @@ function childExit(child) {
 const logsBegun = new Set();
 
 /* Lines of sanitizer reports, as the ctest rules of the tree match them. */
-const SANITIZER = /ERROR: (Address|Leak|Thread)Sanitizer|WARNING: ThreadSanitizer|runtime error: /;
+const SANITIZER = new RegExp('ERROR: (Address|Leak|Thread)Sanitizer|' +
+			     'WARNING: ThreadSanitizer|runtime error: ');
 
 /*
  * Starts `tests/simulate --port N` in its own process group with its state
@@ -167,9 +172,11 @@ export async function startDaemon(name) {
 
 		/* The one poll: the HTTP port becoming reachable. */
 		for (;;) {
-			if (child.exitCode !== null || child.signalCode !== null) {
+			if (child.exitCode !== null ||
+			    child.signalCode !== null) {
 				await stop();
-				throw new Error('tests/simulate exited early:\n' +
+				throw new Error('tests/simulate exited ' +
+						'early:\n' +
 						readFileSync(logPath, 'utf8'));
 			}
 			try {
@@ -186,7 +193,8 @@ export async function startDaemon(name) {
 						`${START_TIMEOUT_MS} ms:\n` +
 						readFileSync(logPath, 'utf8'));
 			}
-			await new Promise((resolve) => setTimeout(resolve, 100));
+			await new Promise((resolve) =>
+				setTimeout(resolve, 100));
 		}
 	}
 
@@ -223,7 +231,8 @@ export async function withPage(browser, name, device, body) {
 	} catch (err) {
 		if (session)
 			await shot(session, `${name}-failed`).catch(() => {});
-		err.message += `\n--- daemon log ---\n${daemon.log().slice(-4000)}`;
+		err.message += '\n--- daemon log ---\n' +
+			daemon.log().slice(-4000);
 		throw err;
 	} finally {
 		await daemon.stop();
@@ -280,14 +289,16 @@ export async function openPage(browser, daemon, device) {
 		`${req.method()} ${req.url()}`));
 	context.on('response', (res) => session.bodies.push(
 		res.body().then((b) => b.length, () => 0)));
-	context.on('websocket', (ws) => session.requests.push(`WS ${ws.url()}`));
+	context.on('websocket', (ws) =>
+		session.requests.push(`WS ${ws.url()}`));
 	await context.addInitScript(() => {
 		window.__steps = [];
 		new MutationObserver(() => {
 			const now = document.querySelector('#steps li.now');
-			const s = now && !now.closest('[hidden]') && now.dataset.s;
+			const s = now && !now.closest('[hidden]') &&
+				now.dataset.s;
 
-			if (s && window.__steps[window.__steps.length - 1] !== s)
+			if (s && window.__steps.at(-1) !== s)
 				window.__steps.push(s);
 		}).observe(document, { subtree: true, childList: true,
 				       attributes: true });

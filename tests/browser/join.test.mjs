@@ -84,8 +84,9 @@ for (const device of [PHONE, DESKTOP]) {
 		const home = network(page, 'HomeNet');
 
 		/* name, badges, then the bars' text alternative */
-		assert.match(await home.textContent(), new RegExp('^HomeNet' +
-			'(In use)?(WPA|WPA2|WPA3|WPA2/WPA3), signal [0-4] of 4$'));
+		assert.match(await home.textContent(), new RegExp(
+			'^HomeNet(In use)?(WPA|WPA2|WPA3|WPA2/WPA3), ' +
+			'signal [0-4] of 4$'));
 		await home.click();
 		await visible(page, 'v-join');
 		assert.equal(await page.textContent('#h-join'), 'Join HomeNet');
