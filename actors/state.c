@@ -60,16 +60,15 @@
  * memory only. The daemon always starts.
  *
  * Restarts of this actor by the supervisor resume the last snapshot, AP
- * password included, from memory kept for the life of the runtime, so the
- * network actor sees no change and phones stay on the AP (starting over
- * in DISCONNECTED with a new password would make it re-raise the AP and
- * leave the two actors disagreeing on the state). A new process starts
- * from the files.
+ * password included, from what each change hands the runtime to keep
+ * (actor_keep), so the network actor sees no change and phones stay on
+ * the AP (starting over in DISCONNECTED with a new password would make it
+ * re-raise the AP and leave the two actors disagreeing on the state). A
+ * new process starts from the files.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -96,7 +95,6 @@
 struct state {
 	struct actor *self;
 	const struct config *cfg;
-	uint64_t generation;		/* of this run's carry-over */
 	struct msg_state_snapshot snap; /* the last one published */
 	struct ap_password password;
 	struct msg_ssid last_ssid; /* last network joined */
@@ -106,39 +104,18 @@ struct state {
 	bool show_password;	     /* no panel: only the log shows it */
 };
 
-/*
- * What a restarted actor resumes from. Written only by the state actor's
- * thread; the lock is for an abandoned old thread that might still run
- * its fini while a new one starts, and the generation keeps such a thread
- * from overwriting the newer run's state.
- */
+/* What a restarted actor resumes from: kept by the runtime (actor_keep). */
 struct state_carry {
-	bool valid;
-	const struct runtime *rt;
-	char state_dir[PATH_MAX];
-	uint64_t generation;
 	struct msg_state_snapshot snap;
 	struct ap_password password;
 	struct msg_ssid last_ssid;
 };
 
-static pthread_mutex_t carry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct state_carry carry;
 static atomic_uint_fast64_t refused_total;
 
 uint64_t state_refused_count(void)
 {
 	return atomic_load(&refused_total);
-}
-
-void state_forget_resume(void)
-{
-	pthread_mutex_lock(&carry_lock);
-	ap_password_clear(&carry.password);
-	explicit_bzero(&carry.snap, sizeof(carry.snap));
-	carry.valid = false;
-	carry.generation++;
-	pthread_mutex_unlock(&carry_lock);
 }
 
 static uint64_t wall_ms(void)
@@ -179,41 +156,44 @@ static bool ssid_printable(const struct msg_ssid *ssid)
 
 /* ---- carry-over across restarts of this actor ------------------------ */
 
-static bool carry_take(struct state *st)
+static void carry_free(void *data)
 {
-	const struct runtime *rt = actor_runtime(st->self);
-	bool resumed = false;
+	struct state_carry *carry = data;
 
-	pthread_mutex_lock(&carry_lock);
-	if (carry.valid && carry.rt == rt &&
-	    strcmp(carry.state_dir, st->cfg->state_dir) == 0) {
-		st->snap = carry.snap;
-		st->password = carry.password;
-		st->last_ssid = carry.last_ssid;
-		resumed = true;
-	} else {
-		ap_password_clear(&carry.password);
-		carry.valid = false;
-		carry.rt = rt;
-		snprintf(carry.state_dir, sizeof(carry.state_dir), "%s",
-			 st->cfg->state_dir);
-	}
-	st->generation = ++carry.generation;
-	pthread_mutex_unlock(&carry_lock);
-
-	return resumed;
+	ap_password_clear(&carry->password);
+	explicit_bzero(carry, sizeof(*carry));
+	free(carry);
 }
 
+static bool carry_take(struct state *st)
+{
+	struct state_carry *carry = actor_take_kept(st->self);
+
+	if (!carry)
+		return false;
+
+	st->snap = carry->snap;
+	st->password = carry->password;
+	st->last_ssid = carry->last_ssid;
+	carry_free(carry);
+	return true;
+}
+
+/* Hands the runtime what a restart of this actor must resume from. */
 static void carry_keep(const struct state *st)
 {
-	pthread_mutex_lock(&carry_lock);
-	if (carry.generation == st->generation) {
-		carry.snap = st->snap;
-		carry.password = st->password;
-		carry.last_ssid = st->last_ssid;
-		carry.valid = true;
+	struct state_carry *carry = malloc(sizeof(*carry));
+
+	if (!carry) {
+		log_warning("Failed to keep the state for a restart: %s",
+			    strerror(ENOMEM));
+		return;
 	}
-	pthread_mutex_unlock(&carry_lock);
+
+	carry->snap = st->snap;
+	carry->password = st->password;
+	carry->last_ssid = st->last_ssid;
+	actor_keep(st->self, carry, carry_free);
 }
 
 /* ---- saving and publishing ------------------------------------------- */

@@ -25,14 +25,4 @@ extern const struct actor_def state_actor_def;
  */
 uint64_t state_refused_count(void);
 
-/*
- * A supervised restart of the state actor resumes the last snapshot (AP
- * password included) from memory kept for the life of the runtime. The
- * daemon has one runtime for its whole life; a process that frees its
- * runtime and makes another one with the same state directory (a test
- * simulating a new process) calls this in between, so the new runtime
- * starts from the files. Not while the state actor runs.
- */
-void state_forget_resume(void);
-
 #endif

@@ -75,6 +75,7 @@ struct actor {
 
 	atomic_bool stopping;		/* a stop was requested */
 	atomic_bool exiting;		/* left its loop by itself */
+	atomic_bool abandoned;		/* its stop timed out */
 };
 
 /*
@@ -88,6 +89,11 @@ struct abandoned {
 	struct abandoned *next;
 };
 
+struct kept {
+	void *data;
+	actor_destroy_cb_t destroy;
+};
+
 struct slot {
 	const struct actor_def *def;
 	nng_socket pull;
@@ -95,6 +101,7 @@ struct slot {
 	pthread_t thread;
 	struct actor *instance;		/* NULL when not running */
 	atomic_ulong dropped;
+	_Atomic(struct kept *) kept;	/* see actor_keep() */
 };
 
 struct runtime {
@@ -572,6 +579,57 @@ const struct config *actor_config(const struct actor *self)
 	return self->rt->cfg;
 }
 
+/* ---- what an actor keeps across its restarts ------------------------- */
+
+static void kept_free(struct kept *k)
+{
+	if (!k)
+		return;
+
+	if (k->destroy)
+		k->destroy(k->data);
+
+	free(k);
+}
+
+void actor_keep(struct actor *self, void *data, actor_destroy_cb_t destroy)
+{
+	struct slot *slot;
+	struct kept *k;
+
+	if (atomic_load(&self->abandoned)) {
+		if (destroy)
+			destroy(data);
+		return;
+	}
+
+	k = malloc(sizeof(*k));
+	if (!k) {
+		if (destroy)
+			destroy(data);
+		return;
+	}
+
+	k->data = data;
+	k->destroy = destroy;
+	slot = &self->rt->slots[self->index];
+	kept_free(atomic_exchange(&slot->kept, k));
+}
+
+void *actor_take_kept(struct actor *self)
+{
+	struct slot *slot = &self->rt->slots[self->index];
+	struct kept *k = atomic_exchange(&slot->kept, NULL);
+	void *data;
+
+	if (!k)
+		return NULL;
+
+	data = k->data;
+	free(k);
+	return data;
+}
+
 /* ---- instances and threads ------------------------------------------- */
 
 static int epoll_watch(int epoll_fd, int fd)
@@ -796,6 +854,7 @@ static int slot_join(struct runtime *rt, struct slot *slot,
 		return rc;
 	}
 
+	atomic_store(&self->abandoned, true);
 	log_err("Actor %s did not stop within its deadline, abandoned",
 		slot->def->name);
 	a = malloc(sizeof(*a));
@@ -907,8 +966,10 @@ void runtime_free(struct runtime *rt)
 	}
 
 	runtime_join_abandoned(rt);
-	for (size_t i = 0; i < rt->n_slots; i++)
+	for (size_t i = 0; i < rt->n_slots; i++) {
 		slot_close(&rt->slots[i]);
+		kept_free(atomic_load(&rt->slots[i].kept));
+	}
 
 	if (nng_socket_id(rt->bus) > 0)
 		nng_close(rt->bus);

@@ -166,6 +166,19 @@ int actor_timer_add(struct actor *self, unsigned int delay_ms,
 		    void *user_data, actor_destroy_cb_t destroy);
 void actor_timer_cancel(struct actor *self, int id);
 
+/*
+ * What an actor keeps across its own restarts within one runtime (a
+ * supervised restart must not lose, say, the setup password that exists
+ * only in memory). actor_keep() hands @data to the runtime, replacing and
+ * destroying whatever was kept before; a stopping instance's data is
+ * destroyed at once, so a thread given up on cannot overwrite its
+ * successor's. actor_take_kept() hands it back to the caller, or returns
+ * NULL on a first start. The runtime destroys what is left when it is
+ * freed. Only the actor's own thread.
+ */
+void actor_keep(struct actor *self, void *data, actor_destroy_cb_t destroy);
+void *actor_take_kept(struct actor *self);
+
 /* Monotonic milliseconds, the clock timers use. */
 uint64_t actor_now_ms(void);
 

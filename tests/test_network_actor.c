@@ -178,7 +178,6 @@ static void start_network_with_state(void)
 	};
 	size_t i;
 
-	state_forget_resume();
 	rt = runtime_new(defs, 4, &cfg);
 	cr_assert(rt);
 	for (i = 0; i < 4; i++)

@@ -603,7 +603,6 @@ Test(state_actor, new_runtime_starts_from_the_files)
 	rt = NULL;
 
 	/* Another process would start like this. */
-	state_forget_resume();
 	start();
 	after = cur;
 	cr_expect_eq(after.state, DI);
