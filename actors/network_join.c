@@ -74,7 +74,13 @@ static void delete_duplicates(struct network *net, const char *keep_uuid,
 void network_join_clear(struct network *net)
 {
 	network_timeout_clear(&net->join.timeout);
-	explicit_bzero(&net->join, sizeof(net->join));
+	/*
+	 * The struct lives on in the heap and is read again, so this store
+	 * of zeroes (the password included) cannot be optimised away.
+	 * explicit_bzero() here sets off a false -Wstringop-overflow in
+	 * gcc 12's ThreadSanitizer builds.
+	 */
+	net->join = (struct network_join){ 0 };
 }
 
 void network_join_succeeded(struct network *net, NMActiveConnection *ac)
