@@ -21,16 +21,16 @@
  * - main: cfg->web_host:cfg->web_port (default 0.0.0.0:8080): the page,
  *   the API and the WebSocket, for the AP, the local network and
  *   simulated mode.
- * - portal: cfg->ap_ip:80 (DISTILLER_PORTAL_PORT), opened when the newest
- *   snapshot first says AP_MODE, so that any http:// URL a phone tries
- *   lands on the portal. The address exists only while NetworkManager
- *   runs the hotspot; a failed bind is a warning and is retried with
- *   back-off while AP mode lasts. Once open it is kept (see
+ * - portal: cfg->ap_ip:cfg->portal_port (default 80), opened when the
+ *   newest snapshot first says AP_MODE, so that any http:// URL a phone
+ *   tries lands on the portal. The address exists only while
+ *   NetworkManager runs the hotspot; a failed bind is a warning and is
+ *   retried with back-off while AP mode lasts. Once open it is kept (see
  *   web_captive.c): off the AP, its address is gone and it hears nothing.
  *   Nothing listens on 443: HTTPS attempts on the AP get a TCP reset at
  *   once (the kernel answers a SYN to a closed port), so phones fall back
  *   to the portal instead of hanging.
- * - tunnel: 127.0.0.1:(web_port + 1) (DISTILLER_TUNNEL_PORT), loopback
+ * - tunnel: 127.0.0.1:cfg->tunnel_port (default web_port + 1), loopback
  *   only. The reverse tunnels (frpc's local_port, Pinggy's -R target)
  *   forward here and nowhere else, so a request's listener tells remote
  *   traffic apart without trusting any header. Through it a client may
@@ -47,11 +47,8 @@
  * refused) and, when the browser sends Origin, come from that same origin
  * (no cross-site POST); both failures are 403.
  *
- * Until they are in struct config, three knobs are read from the
- * environment once at start: DISTILLER_PORTAL_PORT (default 80),
- * DISTILLER_TUNNEL_PORT (default web_port + 1) and DISTILLER_WS_PING_S
- * (default 20: a WebSocket idle that long is pinged, and dropped when it
- * has stayed silent for twice as long).
+ * A WebSocket idle for cfg->ws_ping_s seconds is pinged, and dropped when
+ * it has stayed silent for twice as long.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,9 +66,6 @@
 #include "runtime/config.h"
 #include "runtime/log.h"
 #include "web/api_json.h"
-
-#define WEB_DEFAULT_PORTAL_PORT 80
-#define WEB_DEFAULT_WS_PING_S 20
 
 struct web *web_from_wsi(struct lws *wsi)
 {
@@ -320,26 +314,6 @@ static void web_lws_log_cb(int level, const char *line)
 	log_debug("lws: %.*s", (int)n, line);
 }
 
-static int web_env_port(const char *name, int fallback)
-{
-	const char *value = getenv(name);
-	char *end;
-	long port;
-
-	if (!value || !value[0])
-		return fallback;
-
-	errno = 0;
-	port = strtol(value, &end, 10);
-	if (errno || *end || port < 1 || port > 65535) {
-		log_warning("Ignoring %s=\"%s\": not a port number", name,
-			    value);
-		return fallback;
-	}
-
-	return (int)port;
-}
-
 struct lws_vhost *web_vhost_new(struct web *w, const char *name,
 				const char *iface, int port)
 {
@@ -410,14 +384,17 @@ static int web_context_start(struct web *w)
 		return err;
 	}
 
-	w->vh_tunnel = web_vhost_new(w, "tunnel", "127.0.0.1", w->tunnel_port);
+	/* config_finish() decides it; without one there is no remote use */
+	if (!WARN_ON(cfg->tunnel_port <= 0))
+		w->vh_tunnel = web_vhost_new(w, "tunnel", "127.0.0.1",
+					     cfg->tunnel_port);
 	if (!w->vh_tunnel)
 		log_warning("Failed to listen on 127.0.0.1:%d for tunnels, "
 			    "ignoring",
-			    w->tunnel_port);
+			    cfg->tunnel_port);
 
 	log_info("Serving on %s:%d (tunnels: 127.0.0.1:%d)", cfg->web_host,
-		 cfg->web_port, w->tunnel_port);
+		 cfg->web_port, cfg->tunnel_port);
 	return 0;
 }
 
@@ -425,22 +402,16 @@ static int web_init_cb(struct actor *self, void **state)
 {
 	const struct config *cfg = actor_config(self);
 	struct web *w = calloc(1, sizeof(*w));
-	int ping;
 
 	if (!w)
 		return -ENOMEM;
 
 	w->actor = self;
 	w->cfg = cfg;
-	w->portal_port =
-		web_env_port("DISTILLER_PORTAL_PORT", WEB_DEFAULT_PORTAL_PORT);
-	w->tunnel_port = web_env_port(
-		"DISTILLER_TUNNEL_PORT",
-		cfg->web_port < 65535 ? cfg->web_port + 1 : cfg->web_port - 1);
-	ping = web_env_port("DISTILLER_WS_PING_S", WEB_DEFAULT_WS_PING_S);
-	w->ws_ping_s = (unsigned int)ping;
-	w->ws_policy.secs_since_valid_ping = (uint16_t)ping;
-	w->ws_policy.secs_since_valid_hangup = (uint16_t)(2 * ping);
+	w->portal_port = cfg->portal_port;
+	/* config caps it at 3600 s, so twice that fits the policy's type */
+	w->ws_policy.secs_since_valid_ping = (uint16_t)cfg->ws_ping_s;
+	w->ws_policy.secs_since_valid_hangup = (uint16_t)(2 * cfg->ws_ping_s);
 	ratelimit_init(&w->connect_limit, WEB_CONNECT_BURST,
 		       WEB_CONNECT_REFILL_MS, actor_now_ms());
 	*state = w;

@@ -133,9 +133,7 @@ struct web {
 	struct lws *mailbox_wsi;
 	int quit; /* nonzero: leave the loop with it */
 
-	int tunnel_port;
-	int portal_port;
-	unsigned int ws_ping_s;
+	int portal_port; /* cfg->portal_port */
 	lws_retry_bo_t ws_policy;
 
 	/* the portal listener: wanted in AP mode, retried when bind fails */

@@ -244,6 +244,9 @@ static const struct config_var config_vars[] = {
 	VAR_STRING("WEB_HOST", web_host, 1, 63, check_host, NULL,
 		   "must be an IPv4 or IPv6 address or a host name"),
 	VAR_UINT("WEB_PORT", web_port, 1, 65535, NULL),
+	VAR_UINT("PORTAL_PORT", portal_port, 1, 65535, NULL),
+	VAR_UINT("TUNNEL_PORT", tunnel_port, 1, 65535, NULL),
+	VAR_UINT("WS_PING_S", ws_ping_s, 1, 3600, "seconds"),
 	VAR_BOOL("ENABLE_CAPTIVE_PORTAL", captive_portal),
 	VAR_BOOL("DISPLAY_ENABLED", display_enabled),
 	VAR_UINT("DISPLAY_UPDATE_INTERVAL", display_update_interval, 1, 3600,
@@ -492,6 +495,9 @@ void config_defaults(struct config *cfg)
 	cfg->ap_password_ttl_s = 1800;
 	strcpy(cfg->web_host, "0.0.0.0");
 	cfg->web_port = 8080;
+	cfg->portal_port = 80;
+	cfg->tunnel_port = 0; /* web_port + 1, decided by config_finish() */
+	cfg->ws_ping_s = 20;
 	cfg->captive_portal = true;
 	cfg->display_enabled = true;
 	cfg->display_update_interval = 30;
@@ -881,8 +887,56 @@ static int config_derive_control_socket(struct config *cfg, char *err)
 	return 0;
 }
 
+/*
+ * The tunnel listener's port, when not set, is the one after WEB_PORT,
+ * decided here so that it follows a WEB_PORT from any layer. It is a
+ * port of its own, shared with neither the main nor the portal listener:
+ * the web actor tells remote requests apart by the listener they reach.
+ */
+static int config_derive_tunnel_port(struct config *cfg, char *err)
+{
+	bool derived = cfg->tunnel_port == 0;
+
+	if (derived && cfg->web_port >= 65535) {
+		config_error(err,
+			     "DISTILLER_WEB_PORT=%d: leaves no port for the "
+			     "tunnel listener (DISTILLER_TUNNEL_PORT, by "
+			     "default WEB_PORT + 1); set DISTILLER_TUNNEL_PORT",
+			     cfg->web_port);
+		return -EINVAL;
+	}
+
+	if (derived)
+		cfg->tunnel_port = cfg->web_port + 1;
+
+	if (cfg->tunnel_port == cfg->web_port) {
+		config_error(err,
+			     "DISTILLER_TUNNEL_PORT=%d: must differ from "
+			     "DISTILLER_WEB_PORT (%d)",
+			     cfg->tunnel_port, cfg->web_port);
+		return -EINVAL;
+	}
+
+	if (cfg->tunnel_port == cfg->portal_port) {
+		config_error(err,
+			     "DISTILLER_TUNNEL_PORT=%d%s: must differ from "
+			     "DISTILLER_PORTAL_PORT (%d)%s",
+			     cfg->tunnel_port,
+			     derived ? " (WEB_PORT + 1, the default)" : "",
+			     cfg->portal_port,
+			     derived ? "; set DISTILLER_TUNNEL_PORT" : "");
+		if (derived)
+			cfg->tunnel_port = 0;
+		return -EINVAL;
+	}
+
+	return 0;
+}
+
 int config_finish(struct config *cfg, char err[CONFIG_ERROR_MAX])
 {
+	int r;
+
 	if (!cfg)
 		return -EINVAL;
 
@@ -904,6 +958,10 @@ int config_finish(struct config *cfg, char err[CONFIG_ERROR_MAX])
 			cfg->restart_backoff_min_ms);
 		return -EINVAL;
 	}
+
+	r = config_derive_tunnel_port(cfg, err);
+	if (r < 0)
+		return r;
 
 	if (!cfg->device_env_path[0])
 		strcpy(cfg->device_env_path, "/etc/pamir/device.env");

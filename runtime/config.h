@@ -36,6 +36,13 @@ struct config {
 	unsigned int ap_password_ttl_s;	/* AP_PASSWORD_TTL, default 1800 */
 	char web_host[64];		/* WEB_HOST, default 0.0.0.0 */
 	int web_port;			/* WEB_PORT, default 8080 */
+	int portal_port;		/* PORTAL_PORT on ap_ip, default 80 */
+	int tunnel_port;		/* TUNNEL_PORT on 127.0.0.1; 0 until
+					 * config_finish() makes it
+					 * web_port + 1 */
+	unsigned int ws_ping_s;		/* WS_PING_S, default 20: an idle
+					 * WebSocket is pinged after it and
+					 * dropped after twice as long */
 	bool captive_portal;		/* ENABLE_CAPTIVE_PORTAL, default true */
 	bool display_enabled;		/* DISPLAY_ENABLED, default true */
 	unsigned int display_update_interval; /* seconds, default 30 */

@@ -88,6 +88,9 @@ Test(config, defaults)
 	cr_expect_eq(cfg.ap_password_ttl_s, 1800);
 	cr_expect_str_eq(cfg.web_host, "0.0.0.0");
 	cr_expect_eq(cfg.web_port, 8080);
+	cr_expect_eq(cfg.portal_port, 80);
+	cr_expect_eq(cfg.tunnel_port, 0, "decided by config_finish");
+	cr_expect_eq(cfg.ws_ping_s, 20);
 	cr_expect(cfg.captive_portal);
 	cr_expect(cfg.display_enabled);
 	cr_expect_eq(cfg.display_update_interval, 30);
@@ -129,6 +132,9 @@ Test(config, defaults_pass_finish)
 	cr_assert_eq(config_finish(&cfg, err), 0, "%s", err);
 	cr_expect_str_eq(cfg.control_socket,
 			 "/run/distiller-wifi/control.sock");
+	cr_expect_eq(cfg.tunnel_port, 8081);
+	cr_expect_eq(cfg.portal_port, 80);
+	cr_expect_eq(cfg.ws_ping_s, 20);
 }
 
 /* ---- integers -------------------------------------------------------- */
@@ -140,6 +146,9 @@ static const struct {
 	{ "AP_CHANNEL", 1, 11 },
 	{ "AP_PASSWORD_TTL", 60, 86400 },
 	{ "WEB_PORT", 1, 65535 },
+	{ "PORTAL_PORT", 1, 65535 },
+	{ "TUNNEL_PORT", 1, 65535 },
+	{ "WS_PING_S", 1, 3600 },
 	{ "DISPLAY_UPDATE_INTERVAL", 1, 3600 },
 	{ "TUNNEL_REFRESH_INTERVAL", 60, 86400 },
 	{ "TUNNEL_SSH_PORT", 1, 65535 },
@@ -215,6 +224,12 @@ Test(config, integers_are_stored)
 	cr_expect_eq(cfg.reconnect_grace_s, 0);
 	cr_assert_eq(config_set(&cfg, "TUNNEL_MAX_RETRIES", "0100", err), 0);
 	cr_expect_eq(cfg.tunnel_max_retries, 100);
+	cr_assert_eq(config_set(&cfg, "PORTAL_PORT", "8000", err), 0);
+	cr_expect_eq(cfg.portal_port, 8000);
+	cr_assert_eq(config_set(&cfg, "DISTILLER_TUNNEL_PORT", "9001", err), 0);
+	cr_expect_eq(cfg.tunnel_port, 9001);
+	cr_assert_eq(config_set(&cfg, "WS_PING_S", "3600", err), 0);
+	cr_expect_eq(cfg.ws_ping_s, 3600);
 }
 
 Test(config, integer_message_reads_as_documented)
@@ -229,6 +244,12 @@ Test(config, integer_message_reads_as_documented)
 	cr_expect_eq(config_set(&cfg, "JOIN_TIMEOUT", "1", err), -EINVAL);
 	cr_expect_str_eq(err, "DISTILLER_JOIN_TIMEOUT=1: must be an integer "
 			      "from 5 to 600 seconds");
+	cr_expect_eq(config_set(&cfg, "PORTAL_PORT", "0", err), -EINVAL);
+	cr_expect_str_eq(err, "DISTILLER_PORTAL_PORT=0: must be an integer "
+			      "from 1 to 65535");
+	cr_expect_eq(config_set(&cfg, "WS_PING_S", "3601", err), -EINVAL);
+	cr_expect_str_eq(err, "DISTILLER_WS_PING_S=3601: must be an integer "
+			      "from 1 to 3600 seconds");
 }
 
 /* ---- booleans and the provider --------------------------------------- */
@@ -913,4 +934,113 @@ Test(config, finish_checks_fields_against_each_other)
 		  err);
 	cr_assert_eq(config_set(&cfg, "RESTART_BACKOFF_MAX_MS", "500", err), 0);
 	cr_expect_eq(config_finish(&cfg, err), 0, "%s", err);
+}
+
+Test(config, finish_puts_the_tunnel_after_the_web_port)
+{
+	char *envp[] = { "DISTILLER_WEB_PORT=9090", NULL };
+	struct config cfg;
+
+	config_defaults(&cfg);
+	cr_assert_eq(config_load_env(&cfg, envp, err), 0, "%s", err);
+	cr_assert_eq(config_finish(&cfg, err), 0, "%s", err);
+	cr_expect_eq(cfg.tunnel_port, 9091);
+
+	/* A flag that moves WEB_PORT moves the default tunnel port too. */
+	config_defaults(&cfg);
+	cr_assert_eq(config_load_env(&cfg, envp, err), 0, "%s", err);
+	cr_assert_eq(config_set(&cfg, "WEB_PORT", "65534", err), 0);
+	cr_assert_eq(config_finish(&cfg, err), 0, "%s", err);
+	cr_expect_eq(cfg.tunnel_port, 65535);
+
+	/* One that is set is kept, whatever WEB_PORT is. */
+	config_defaults(&cfg);
+	cr_assert_eq(config_set(&cfg, "TUNNEL_PORT", "7000", err), 0);
+	cr_assert_eq(config_set(&cfg, "WEB_PORT", "65535", err), 0);
+	cr_assert_eq(config_finish(&cfg, err), 0, "%s", err);
+	cr_expect_eq(cfg.tunnel_port, 7000);
+	cr_expect_eq(cfg.web_port, 65535);
+
+	/* Twice is the same as once. */
+	cr_assert_eq(config_finish(&cfg, err), 0, "%s", err);
+	cr_expect_eq(cfg.tunnel_port, 7000);
+}
+
+Test(config, finish_refuses_a_tunnel_port_shared_with_another_listener)
+{
+	struct config cfg;
+
+	config_defaults(&cfg);
+	cr_assert_eq(config_set(&cfg, "TUNNEL_PORT", "8080", err), 0);
+	cr_expect_eq(config_finish(&cfg, err), -EINVAL);
+	cr_expect_str_eq(err, "DISTILLER_TUNNEL_PORT=8080: must differ from "
+			      "DISTILLER_WEB_PORT (8080)");
+
+	config_defaults(&cfg);
+	cr_assert_eq(config_set(&cfg, "TUNNEL_PORT", "80", err), 0);
+	cr_expect_eq(config_finish(&cfg, err), -EINVAL);
+	cr_expect_str_eq(err, "DISTILLER_TUNNEL_PORT=80: must differ from "
+			      "DISTILLER_PORTAL_PORT (80)");
+
+	config_defaults(&cfg);
+	cr_assert_eq(config_set(&cfg, "PORTAL_PORT", "9000", err), 0);
+	cr_assert_eq(config_set(&cfg, "TUNNEL_PORT", "9000", err), 0);
+	cr_expect_eq(config_finish(&cfg, err), -EINVAL);
+	cr_expect(strstr(err, "DISTILLER_TUNNEL_PORT=9000: "), "%s", err);
+	cr_assert_eq(config_set(&cfg, "TUNNEL_PORT", "9001", err), 0);
+	cr_expect_eq(config_finish(&cfg, err), 0, "%s", err);
+
+	/* The portal may share WEB_PORT: the main listener then serves it. */
+	config_defaults(&cfg);
+	cr_assert_eq(config_set(&cfg, "PORTAL_PORT", "8080", err), 0);
+	cr_expect_eq(config_finish(&cfg, err), 0, "%s", err);
+	cr_expect_eq(cfg.tunnel_port, 8081);
+}
+
+Test(config, finish_says_when_the_default_tunnel_port_does_not_fit)
+{
+	struct config cfg;
+
+	config_defaults(&cfg);
+	cr_assert_eq(config_set(&cfg, "WEB_PORT", "65535", err), 0);
+	cr_expect_eq(config_finish(&cfg, err), -EINVAL);
+	cr_expect(strstr(err, "DISTILLER_WEB_PORT=65535: "), "%s", err);
+	cr_expect(strstr(err, "WEB_PORT + 1"), "%s", err);
+	cr_expect(strstr(err, "set DISTILLER_TUNNEL_PORT"), "%s", err);
+	cr_expect(!strchr(err, '\n'));
+	cr_expect_eq(cfg.tunnel_port, 0);
+
+	/* WEB_PORT + 1 landing on the portal's port is named as such. */
+	config_defaults(&cfg);
+	cr_assert_eq(config_set(&cfg, "WEB_PORT", "79", err), 0);
+	cr_expect_eq(config_finish(&cfg, err), -EINVAL);
+	cr_expect_str_eq(err, "DISTILLER_TUNNEL_PORT=80 (WEB_PORT + 1, the "
+			      "default): must differ from "
+			      "DISTILLER_PORTAL_PORT (80); set "
+			      "DISTILLER_TUNNEL_PORT");
+	cr_expect_eq(cfg.tunnel_port, 0, "still to be decided");
+	cr_assert_eq(config_set(&cfg, "PORTAL_PORT", "81", err), 0);
+	cr_expect_eq(config_finish(&cfg, err), 0, "%s", err);
+	cr_expect_eq(cfg.tunnel_port, 80);
+}
+
+Test(config_file, web_listener_ports_come_from_the_file)
+{
+	struct config cfg;
+
+	config_defaults(&cfg);
+	cr_assert_eq(load_text(&cfg, "DISTILLER_PORTAL_PORT=8000\n"
+				     "DISTILLER_TUNNEL_PORT=8002\n"
+				     "DISTILLER_WS_PING_S=5\n"),
+		     0, "%s", err);
+	cr_assert_eq(config_finish(&cfg, err), 0, "%s", err);
+	cr_expect_eq(cfg.portal_port, 8000);
+	cr_expect_eq(cfg.tunnel_port, 8002);
+	cr_expect_eq(cfg.ws_ping_s, 5);
+
+	config_defaults(&cfg);
+	cr_expect_eq(load_text(&cfg, "DISTILLER_WS_PING_S=0\n"), -EINVAL);
+	cr_expect(strstr(err, ":1: DISTILLER_WS_PING_S=0: must be an integer "
+			      "from 1 to 3600 seconds"),
+		  "%s", err);
 }

@@ -251,9 +251,9 @@ static void wait_listening(const char *ip, int port)
 	cr_assert_fail("nothing answers on %s:%d", ip, port);
 }
 
-static void start_with(const char *ap_ip, const char *ping_s)
+static void start_with(const char *ap_ip, unsigned int ping_s)
 {
-	char value[16];
+	char err[CONFIG_ERROR_MAX];
 
 	config_defaults(&cfg);
 	strcpy(cfg.web_host, LOCAL);
@@ -266,12 +266,11 @@ static void start_with(const char *ap_ip, const char *ping_s)
 		portal_port = http_free_port();
 	while (portal_port == main_port || portal_port == tunnel_port);
 	cfg.web_port = main_port;
+	cfg.tunnel_port = tunnel_port;
+	cfg.portal_port = portal_port;
+	cfg.ws_ping_s = ping_s;
+	cr_assert_eq(config_finish(&cfg, err), 0, "%s", err);
 	snprintf(host_header, sizeof(host_header), "%s:%d", LOCAL, main_port);
-	snprintf(value, sizeof(value), "%d", tunnel_port);
-	setenv("DISTILLER_TUNNEL_PORT", value, 1);
-	snprintf(value, sizeof(value), "%d", portal_port);
-	setenv("DISTILLER_PORTAL_PORT", value, 1);
-	setenv("DISTILLER_WS_PING_S", ping_s, 1);
 
 	rt = runtime_new(defs, 3, &cfg);
 	cr_assert_not_null(rt);
@@ -283,12 +282,12 @@ static void start_with(const char *ap_ip, const char *ping_s)
 
 static void start(void)
 {
-	start_with(AP_IP, "20");
+	start_with(AP_IP, 20);
 }
 
 static void start_fast_ping(void)
 {
-	start_with(AP_IP, "1");
+	start_with(AP_IP, 1);
 }
 
 static void stop(void)
@@ -1158,7 +1157,7 @@ Test(web_api, nothing_listens_on_443_so_https_fails_fast)
 static void start_without_ap_address(void)
 {
 	/* TEST-NET-1: not on any interface here, so the bind must fail */
-	start_with("192.0.2.1", "20");
+	start_with("192.0.2.1", 20);
 }
 
 TestSuite(web_no_ap, .init = start_without_ap_address, .fini = stop,
