@@ -104,6 +104,7 @@ static const struct msg_field snapshot_fields[] = {
 	FIELD(msg_state_snapshot, device_id, FIELD_STR, 0),
 	FIELD(msg_state_snapshot, ap_ssid, FIELD_STR, 0),
 	FIELD(msg_state_snapshot, ap_password, FIELD_STR, 0),
+	FIELD(msg_state_snapshot, access_code, FIELD_STR, 0),
 	{ "mdns", FIELD_BOOL,
 	  offsetof(struct msg_state_snapshot, mdns_available), sizeof(bool), 0,
 	  NULL, 0 },

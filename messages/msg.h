@@ -103,7 +103,11 @@ struct msg_reply {
 	char session_id[MSG_SESSION_MAX]; /* "session_id": may be "" */
 };
 
-/* MSG_STATE_SNAPSHOT: the whole truth, so a late reader converges. */
+/*
+ * MSG_STATE_SNAPSHOT: the whole truth, so a late reader converges.
+ * ap_password and access_code are for the device's own actors and panel:
+ * never in the public API or the control socket's status.
+ */
 struct msg_state_snapshot {
 	enum wifi_state state;		/* "state": uint */
 	struct msg_ssid ssid;		/* "ssid": bin, network joined/joining */
@@ -116,6 +120,7 @@ struct msg_state_snapshot {
 	char device_id[8];		/* "device_id": "a1b2" */
 	char ap_ssid[MSG_SSID_MAX + 1];	/* "ap_ssid": "Distiller-A1B2" */
 	char ap_password[MSG_PASSWORD_MAX + 1]; /* "ap_password": internal */
+	char access_code[8];		/* "access_code": 6 digits, internal */
 	bool mdns_available;		/* "mdns" */
 	char tunnel_provider[16];	/* "tunnel_provider": "frp", "pinggy", "" */
 };

@@ -57,6 +57,7 @@ static void sample_snapshot(struct msg_state_snapshot *s)
 	strcpy(s->device_id, "a1b2");
 	strcpy(s->ap_ssid, "Distiller-A1B2");
 	memset(s->ap_password, 'f', MSG_PASSWORD_MAX);
+	strcpy(s->access_code, "042917");
 	s->mdns_available = true;
 	strcpy(s->tunnel_provider, "pinggy");
 }
@@ -467,6 +468,27 @@ Test(messages, round_trip_keeps_awkward_ssids_byte_for_byte)
 	}
 }
 
+/* A code with leading zeros stays text; "" is a snapshot without one. */
+Test(messages, round_trip_keeps_the_access_code_as_text)
+{
+	static const char *const codes[] = { "000000", "000001", "999999",
+					     "042917", "" };
+	struct msg in, out;
+	size_t i, len;
+	void *buf;
+
+	for (i = 0; i < ARRAY_SIZE(codes); i++) {
+		sample(MSG_STATE_SNAPSHOT, &in);
+		strcpy(in.body.snapshot.access_code, codes[i]);
+		buf = encode_ok(&in, &len);
+		cr_assert_eq(decode_checked(buf, len, &out), 0);
+		cr_expect_str_eq(out.body.snapshot.access_code, codes[i]);
+		cr_expect_str_eq(out.body.snapshot.ap_password,
+				 in.body.snapshot.ap_password);
+		free(buf);
+	}
+}
+
 Test(messages, round_trip_reply_codes_across_int32)
 {
 	static const int32_t codes[] = { 0,	    -1,	 1,   -EBUSY, INT32_MAX,
@@ -512,8 +534,8 @@ Test(messages, body_keys_are_the_documented_names)
 		{ MSG_REPLY, "code,error,session_id," },
 		{ MSG_STATE_SNAPSHOT,
 		  "state,ssid,ip_address,tunnel_url,error,"
-		  "session_id,seq,time_ms,device_id,ap_ssid,ap_password,mdns,"
-		  "tunnel_provider," },
+		  "session_id,seq,time_ms,device_id,ap_ssid,ap_password,"
+		  "access_code,mdns,tunnel_provider," },
 		{ MSG_NET_EVENT, "state,ssid,ip_address,reason,session_id," },
 		{ MSG_TUNNEL_EVENT, "up,provider,url,reason," },
 		{ MSG_MDNS_EVENT, "available,name," },
@@ -722,6 +744,7 @@ static const struct keyed all_fields[] = {
 	{ MSG_STATE_SNAPSHOT, NULL, "device_id" },
 	{ MSG_STATE_SNAPSHOT, NULL, "ap_ssid" },
 	{ MSG_STATE_SNAPSHOT, NULL, "ap_password" },
+	{ MSG_STATE_SNAPSHOT, NULL, "access_code" },
 	{ MSG_STATE_SNAPSHOT, NULL, "mdns" },
 	{ MSG_STATE_SNAPSHOT, NULL, "tunnel_provider" },
 	{ MSG_NET_EVENT, NULL, "state" },
@@ -940,6 +963,8 @@ static const struct bound_case bounds[] = {
 	{ MSG_STATE_SNAPSHOT, NULL, "ap_ssid", VALUE_STR, MSG_SSID_MAX },
 	{ MSG_STATE_SNAPSHOT, NULL, "ap_password", VALUE_STR,
 	  MSG_PASSWORD_MAX },
+	{ MSG_STATE_SNAPSHOT, NULL, "access_code", VALUE_STR,
+	  STR_BOUND(msg_state_snapshot, access_code) },
 	{ MSG_STATE_SNAPSHOT, NULL, "tunnel_provider", VALUE_STR,
 	  STR_BOUND(msg_state_snapshot, tunnel_provider) },
 	{ MSG_NET_EVENT, NULL, "ssid", VALUE_BIN, MSG_SSID_MAX },
@@ -1249,6 +1274,11 @@ Test(messages, encoder_refuses_out_of_bounds_structs)
 	sample(MSG_STATE_SNAPSHOT, &m);
 	memset(m.body.snapshot.device_id, 'd',
 	       sizeof(m.body.snapshot.device_id));
+	cr_expect_eq(msg_encode(&m, &buf, &len), -EINVAL);
+
+	sample(MSG_STATE_SNAPSHOT, &m);
+	memset(m.body.snapshot.access_code, '7',
+	       sizeof(m.body.snapshot.access_code));
 	cr_expect_eq(msg_encode(&m, &buf, &len), -EINVAL);
 
 	sample(MSG_REPLY, &m);
