@@ -37,6 +37,12 @@
  *   ap_password the setup AP's password (actors/ap_password.h). Internal:
  *               it is never written to a file, and logged only when no
  *               panel can show it (--no-hardware or DISPLAY_ENABLED off).
+ *   access_code six decimal digits, 000000 to 999999 all equally likely,
+ *               drawn with getrandom(2) once per process when the actor
+ *               first starts. A remote client (through the tunnel) must
+ *               send it to connect or disconnect; the panel shows it.
+ *               Internal like ap_password: never in a file, logged only
+ *               when no panel can show it, the same in every snapshot.
  *   seq         strictly increasing for the life of the state directory,
  *               across restarts: each snapshot is saved before it is
  *               published, and a start continues after the saved value.
@@ -60,11 +66,12 @@
  * memory only. The daemon always starts.
  *
  * Restarts of this actor by the supervisor resume the last snapshot, AP
- * password included, from what each change hands the runtime to keep
- * (actor_keep), so the network actor sees no change and phones stay on
- * the AP (starting over in DISCONNECTED with a new password would make it
+ * password and access code included, from what each change hands the
+ * runtime to keep (actor_keep), so the network actor sees no change,
+ * phones stay on the AP and the code on the panel stays valid (starting
+ * over in DISCONNECTED with a new password would make the network actor
  * re-raise the AP and leave the two actors disagreeing on the state). A
- * new process starts from the files.
+ * new process starts from the files, with a new access code.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -74,6 +81,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "actors/ap_password.h"
@@ -92,6 +100,18 @@
 #define LOG_FIRST 10
 #define LOG_EVERY 100
 
+/*
+ * The access code: ACCESS_CODE_DIGITS decimal digits. A 32-bit draw at or
+ * above ACCESS_CODE_LIMIT, the largest multiple of ACCESS_CODE_SPACE that
+ * fits, is drawn again, so the remainder has no modulo bias.
+ */
+#define ACCESS_CODE_DIGITS 6
+#define ACCESS_CODE_SPACE UINT32_C(1000000)
+#define ACCESS_CODE_LIMIT \
+	((UINT64_C(1) << 32) / ACCESS_CODE_SPACE * ACCESS_CODE_SPACE)
+#define ACCESS_CODE_SIZE sizeof(((struct msg_state_snapshot *)0)->access_code)
+_Static_assert(ACCESS_CODE_SIZE > ACCESS_CODE_DIGITS, "room for the NUL");
+
 struct state {
 	struct actor *self;
 	const struct config *cfg;
@@ -102,6 +122,9 @@ struct state {
 	int expiry_timer;	     /* 0 when none */
 	unsigned long save_failures; /* in a row */
 	bool show_password;	     /* no panel: only the log shows it */
+
+	/* the remote access code; "" when none could be drawn */
+	char access_code[ACCESS_CODE_SIZE];
 };
 
 /* What a restarted actor resumes from: kept by the runtime (actor_keep). */
@@ -109,6 +132,7 @@ struct state_carry {
 	struct msg_state_snapshot snap;
 	struct ap_password password;
 	struct msg_ssid last_ssid;
+	char access_code[ACCESS_CODE_SIZE];
 };
 
 static atomic_uint_fast64_t refused_total;
@@ -175,6 +199,7 @@ static bool carry_take(struct state *st)
 	st->snap = carry->snap;
 	st->password = carry->password;
 	st->last_ssid = carry->last_ssid;
+	memcpy(st->access_code, carry->access_code, sizeof(st->access_code));
 	carry_free(carry);
 	return true;
 }
@@ -193,7 +218,53 @@ static void carry_keep(const struct state *st)
 	carry->snap = st->snap;
 	carry->password = st->password;
 	carry->last_ssid = st->last_ssid;
+	memcpy(carry->access_code, st->access_code, sizeof(carry->access_code));
 	actor_keep(st->self, carry, carry_free);
+}
+
+/* ---- the access code ------------------------------------------------- */
+
+/* Draws a code into @out; returns 0, or -errno with @out left "". */
+static int access_code_draw(char out[ACCESS_CODE_SIZE])
+{
+	uint32_t raw = 0;
+	ssize_t n;
+
+	out[0] = '\0';
+	do {
+		n = getrandom(&raw, sizeof(raw), 0);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	} while (n != (ssize_t)sizeof(raw) || raw >= ACCESS_CODE_LIMIT);
+
+	snprintf(out, ACCESS_CODE_SIZE, "%0*" PRIu32, ACCESS_CODE_DIGITS,
+		 raw % ACCESS_CODE_SPACE);
+	explicit_bzero(&raw, sizeof(raw));
+	return 0;
+}
+
+/*
+ * Draws the process's code unless a restart brought one along. Without a
+ * code, the web actor refuses every remote connect and disconnect.
+ */
+static void access_code_init(struct state *st)
+{
+	int r;
+
+	if (st->access_code[0])
+		return;
+
+	r = access_code_draw(st->access_code);
+	if (r < 0) {
+		log_err("Failed to draw the remote access code: %s, remote "
+			"changes are refused",
+			strerror(-r));
+		return;
+	}
+
+	/* No panel: the log is the only place a person can read it. */
+	if (st->show_password)
+		log_info("Remote access code %s", st->access_code);
 }
 
 /* ---- saving and publishing ------------------------------------------- */
@@ -278,7 +349,7 @@ static void log_password(const struct state *st)
 
 /*
  * Makes @next the current snapshot: next seq, time of now, the current
- * AP password; saves it, then publishes it.
+ * AP password and the access code; saves it, then publishes it.
  */
 static void commit(struct state *st, struct msg_state_snapshot *next)
 {
@@ -288,6 +359,7 @@ static void commit(struct state *st, struct msg_state_snapshot *next)
 
 	msg_strlcpy(next->ap_password, sizeof(next->ap_password),
 		    st->password.value);
+	memcpy(next->access_code, st->access_code, sizeof(next->access_code));
 	next->seq = st->snap.seq + 1;
 	next->time_ms = wall_ms();
 	st->snap = *next;
@@ -618,6 +690,7 @@ static int state_init(struct actor *self, void **state)
 	load_identity(st);
 
 	resumed = carry_take(st);
+	access_code_init(st);
 	if (!resumed) {
 		load_saved(st);
 		r = ap_password_init(&st->password, st->cfg->ap_password,

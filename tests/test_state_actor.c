@@ -6,7 +6,8 @@
  * out is checked: every legal transition applied and every illegal one
  * refused and counted, strictly increasing sequence numbers, the fields
  * of a failed and of a successful join, the AP password's lifecycle, the
- * files in the state directory, and a restart of the actor.
+ * remote access code, the files in the state directory, and a restart of
+ * the actor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -247,6 +248,42 @@ Test(state_actor, first_snapshot_carries_identity_and_password)
 		     "time_ms is not the wall clock");
 }
 
+static bool is_access_code(const char *code)
+{
+	return strlen(code) == 6 && strspn(code, "0123456789") == 6;
+}
+
+Test(state_actor, access_code_is_the_same_six_digits_in_every_snapshot)
+{
+	struct msg m = { .type = MSG_TUNNEL_EVENT };
+	char code[8];
+	size_t i;
+
+	start();
+	cr_assert(is_access_code(cur.access_code), "'%s'", cur.access_code);
+	strcpy(code, cur.access_code);
+
+	go(AP);
+	go(SW);
+	go(CI);
+	go(FA);
+	go(AP);
+	go(CD);
+	m.body.tunnel_event.up = true;
+	strcpy(m.body.tunnel_event.provider, "frp");
+	strcpy(m.body.tunnel_event.url, "https://d-0042.devices.pamir.ai");
+	cr_assert_eq(runtime_send(rt, "state", &m), 0);
+	cur = wait_published(cur.seq + 1);
+
+	pthread_mutex_lock(&lock);
+	cr_expect_geq(n_seen, 8);
+	for (i = 0; i < n_seen; i++)
+		cr_expect_str_eq(seen[i].access_code, code, "snapshot %lu",
+				 (unsigned long)seen[i].seq);
+	pthread_mutex_unlock(&lock);
+	cr_expect_str_eq(get_snapshot().access_code, code, "MSG_STATE_GET");
+}
+
 /* The shared table, written out again: these must all be applied. */
 static const enum wifi_state legal[][2] = {
 	{ DI, AP }, { DI, CI }, { DI, CD }, { DI, SW }, { DI, FA }, { AP, SW },
@@ -466,25 +503,48 @@ static bool file_has(const char *path, const char *needle)
 	return strstr(buf, needle) != NULL;
 }
 
-Test(state_actor, password_never_reaches_the_files)
+/* The secrets of the snapshot, as they would appear in a JSON file. */
+static int secret_in_file_cb(const char *path, const struct stat *st, int flag,
+			     struct FTW *ftw)
+{
+	char quoted[16];
+
+	(void)st;
+	(void)ftw;
+	if (flag != FTW_F)
+		return 0;
+
+	snprintf(quoted, sizeof(quoted), "\"%s\"", cur.access_code);
+	cr_expect_not(file_has(path, cur.ap_password), "password in %s", path);
+	cr_expect_not(file_has(path, quoted), "access code in %s", path);
+	cr_expect_not(file_has(path, "access_code"), "access code in %s", path);
+	return 0;
+}
+
+Test(state_actor, password_and_access_code_never_reach_the_files)
 {
 	char path[128];
 
 	start();
 	step(AP, "", "", "", "");
+	go(SW);
+	go(CI);
+	go(CD);
+	cr_assert(is_access_code(cur.access_code));
 	snprintf(path, sizeof(path), "%s/state.json", dir);
 	cr_expect(file_has(path, "\"seq\""));
-	cr_expect_not(file_has(path, cur.ap_password));
 	snprintf(path, sizeof(path), "%s/device_config.json", dir);
 	cr_expect(file_has(path, cur.device_id));
-	cr_expect_not(file_has(path, cur.ap_password));
+	cr_expect_eq(nftw(dir, secret_in_file_cb, 8, FTW_PHYS), 0);
 }
 
-/* Runs the actor with stderr in a file; returns whether @needle was
- * logged. */
-static bool logged_password(bool no_hardware, bool display)
+/*
+ * Runs the actor with stderr in a file; returns whether the AP password
+ * was logged, and says in @code_logged whether the access code was.
+ */
+static bool logged_secrets(bool no_hardware, bool display, bool *code_logged)
 {
-	char log_path[128], password[MSG_PASSWORD_MAX + 1];
+	char log_path[128], password[MSG_PASSWORD_MAX + 1], code[8];
 	int saved, fd;
 
 	snprintf(log_path, sizeof(log_path), "%s/log", dir);
@@ -499,27 +559,42 @@ static bool logged_password(bool no_hardware, bool display)
 	start();
 	step(AP, "", "", "", "");
 	strcpy(password, cur.ap_password);
+	strcpy(code, cur.access_code);
 	runtime_free(rt);
 	rt = NULL;
 
 	dup2(saved, 2);
 	close(saved);
+	cr_assert(is_access_code(code));
+	*code_logged = file_has(log_path, code);
 	return file_has(log_path, password);
 }
 
 Test(state_actor, password_logged_only_without_a_panel)
 {
-	cr_expect(logged_password(true, true), "--no-hardware: not logged");
+	bool code;
+
+	cr_expect(logged_secrets(true, true, &code),
+		  "--no-hardware: not logged");
+	cr_expect(code, "--no-hardware: access code not logged");
 }
 
 Test(state_actor, password_not_logged_with_a_panel)
 {
-	cr_expect_not(logged_password(false, true), "logged with a panel");
+	bool code;
+
+	cr_expect_not(logged_secrets(false, true, &code),
+		      "logged with a panel");
+	cr_expect_not(code, "access code logged with a panel");
 }
 
 Test(state_actor, password_logged_with_the_display_disabled)
 {
-	cr_expect(logged_password(false, false), "no display: not logged");
+	bool code;
+
+	cr_expect(logged_secrets(false, false, &code),
+		  "no display: not logged");
+	cr_expect(code, "no display: access code not logged");
 }
 
 Test(state_actor, pinned_password_is_used)
@@ -589,6 +664,9 @@ Test(state_actor, restart_of_the_actor_resumes_the_snapshot)
 	cr_expect_str_eq(after.error, "Timed out");
 	cr_expect_str_eq(after.ap_password, before.ap_password);
 	cr_expect_str_eq(after.device_id, before.device_id);
+	cr_expect(is_access_code(after.access_code));
+	cr_expect_str_eq(after.access_code, before.access_code,
+			 "the code on the panel must stay valid");
 }
 
 Test(state_actor, new_runtime_starts_from_the_files)
@@ -611,6 +689,10 @@ Test(state_actor, new_runtime_starts_from_the_files)
 	cr_expect_str_eq(after.error, "Wrong password for \"Cafe\"");
 	cr_expect_str_eq(after.session_id, "sess-1");
 	cr_expect_str_eq(after.device_id, before.device_id);
+
+	/* A new process draws its own code (the same one: 1 in a million). */
+	cr_expect(is_access_code(after.access_code));
+	cr_expect_str_neq(after.access_code, before.access_code);
 }
 
 Test(state_actor, password_expires_while_the_ap_is_down)
