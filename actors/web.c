@@ -37,10 +37,14 @@
  *   read (page, status, networks, WebSocket) but POST /api/connect and
  *   /api/disconnect need the access code shown on the device's panel,
  *   in the X-Access-Code header or the body's "access_code". The code is
- *   to come from the state snapshot (a 6-digit "access_code" field that
- *   the state actor generates); until the snapshot carries one, every
- *   mutation through the tunnel is refused with 403 "Access code
- *   required". The captive portal rules do not apply to this listener.
+ *   the newest snapshot's access_code, six digits the state actor draws
+ *   once per process, compared in constant time. No code at all is 403
+ *   "Access code required" and one that does not match is 403 "Wrong
+ *   access code". Wrong codes are throttled for all tunnel clients
+ *   together (WEB_ACCESS_BURST, then one per WEB_ACCESS_REFILL_MS; past
+ *   that, 429 before any comparison), so trying the million codes takes
+ *   weeks rather than minutes. The captive portal rules do not apply to
+ *   this listener.
  *
  * Mutating requests on the main and portal listeners must name the device
  * in Host (an IP literal, its .local name, localhost: DNS rebinding is
@@ -414,6 +418,8 @@ static int web_init_cb(struct actor *self, void **state)
 	w->ws_policy.secs_since_valid_hangup = (uint16_t)(2 * cfg->ws_ping_s);
 	ratelimit_init(&w->connect_limit, WEB_CONNECT_BURST,
 		       WEB_CONNECT_REFILL_MS, actor_now_ms());
+	ratelimit_init(&w->access_limit, WEB_ACCESS_BURST, WEB_ACCESS_REFILL_MS,
+		       actor_now_ms());
 	*state = w;
 	return 0;
 }

@@ -272,26 +272,104 @@ static bool web_same_origin(struct web *w, struct web_session *s)
 }
 
 /*
- * Through the tunnel, mutations need the panel's access code. The code
- * is to arrive in the state snapshot; until it does there is none to
- * match, and every such request is refused.
+ * Whether @given is the @expected access code, in a time that does not
+ * depend on where they differ: both are padded to one fixed size and
+ * every byte is compared. An empty @expected (no code was drawn) matches
+ * nothing.
  */
-static bool web_access_allowed(struct web *w, struct web_session *s,
+static bool web_code_matches(const char *given, const char *expected)
+{
+	char a[REQUEST_ACCESS_CODE_MAX] = "";
+	char b[REQUEST_ACCESS_CODE_MAX] = "";
+	volatile unsigned char diff = 0;
+	size_t i;
+
+	memcpy(a, given, strnlen(given, sizeof(a) - 1));
+	memcpy(b, expected, strnlen(expected, sizeof(b) - 1));
+	for (i = 0; i < sizeof(a); i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+
+	explicit_bzero(a, sizeof(a));
+	explicit_bzero(b, sizeof(b));
+	return diff == 0 && expected[0] != '\0';
+}
+
+enum web_access {
+	WEB_ACCESS_ALLOWED,
+	WEB_ACCESS_MISSING,   /* no code in the header or the body */
+	WEB_ACCESS_WRONG,     /* a code that is not the panel's */
+	WEB_ACCESS_THROTTLED, /* too many wrong codes lately */
+};
+
+/*
+ * Through the tunnel, mutations need the panel's access code, from the
+ * newest snapshot, in the X-Access-Code header or the body's
+ * "access_code" (@body_code, "" when absent). Both are compared when
+ * both are given, and either may match. Wrong codes drain a bucket
+ * shared by every tunnel client; while it is empty no code is compared.
+ */
+static enum web_access web_access_check(struct web *w, struct web_session *s,
+					const char *body_code)
+{
+	const char *expected = w->have_snapshot ? w->snapshot.access_code : "";
+	char header[REQUEST_ACCESS_CODE_MAX] = "";
+	uint64_t now = actor_now_ms(), wait_ms;
+	bool in_header, ok;
+
+	if (s->listener != WEB_LISTENER_TUNNEL)
+		return WEB_ACCESS_ALLOWED;
+
+	in_header = lws_hdr_custom_length(s->wsi, "x-access-code:",
+					  (int)strlen("x-access-code:")) > 0;
+	if (!in_header && !body_code[0])
+		return WEB_ACCESS_MISSING;
+
+	wait_ms = ratelimit_wait_ms(&w->access_limit, now);
+	if (wait_ms) {
+		s->retry_after_s = (unsigned int)((wait_ms + 999) / 1000);
+		return WEB_ACCESS_THROTTLED;
+	}
+
+	/*
+	 * One too long to copy stays "" and matches nothing. '|', not '||':
+	 * both are compared whatever the first one gave.
+	 */
+	web_copy_custom(s->wsi, "x-access-code:", header, sizeof(header));
+	ok = web_code_matches(header, expected) |
+	     web_code_matches(body_code, expected);
+	explicit_bzero(header, sizeof(header));
+	if (ok)
+		return WEB_ACCESS_ALLOWED;
+
+	ratelimit_take(&w->access_limit, now);
+	w->refused_access++;
+	log_debug("Refused a wrong access code through the tunnel (%llu so "
+		  "far)",
+		  (unsigned long long)w->refused_access);
+	return WEB_ACCESS_WRONG;
+}
+
+/* Answers a refused request; returns true when it did. */
+static bool web_access_refused(struct web *w, struct web_session *s,
 			       const char *body_code)
 {
-	const char *expected = NULL;
-	char header[REQUEST_ACCESS_CODE_MAX];
-
-	(void)w;
-	if (s->listener != WEB_LISTENER_TUNNEL)
-		return true;
-
-	/* TODO: expected = w->snapshot.access_code once the state has it */
-	web_copy_custom(s->wsi, "x-access-code:", header, sizeof(header));
-	if (!expected || !expected[0])
+	switch (web_access_check(w, s, body_code)) {
+	case WEB_ACCESS_ALLOWED:
 		return false;
+	case WEB_ACCESS_MISSING:
+		web_respond_error(s, 403, "Access code required");
+		return true;
+	case WEB_ACCESS_WRONG:
+		web_respond_error(s, 403, "Wrong access code");
+		return true;
+	case WEB_ACCESS_THROTTLED:
+		web_respond_error(s, 429,
+				  "Too many wrong access codes, "
+				  "wait a few seconds");
+		return true;
+	}
 
-	return !strcmp(header, expected) || !strcmp(body_code, expected);
+	return true;
 }
 
 static bool web_is_json(const char *content_type)
@@ -357,9 +435,8 @@ static void web_api_connect(struct web *w, struct web_session *s)
 		return;
 	}
 
-	if (!web_access_allowed(w, s, req.access_code)) {
+	if (web_access_refused(w, s, req.access_code)) {
 		explicit_bzero(&req, sizeof(req));
-		web_respond_error(s, 403, "Access code required");
 		return;
 	}
 
@@ -411,10 +488,12 @@ static void web_api_disconnect(struct web *w, struct web_session *s)
 		return;
 	}
 
-	if (!web_access_allowed(w, s, req.access_code)) {
-		web_respond_error(s, 403, "Access code required");
+	if (web_access_refused(w, s, req.access_code)) {
+		explicit_bzero(&req, sizeof(req));
 		return;
 	}
+
+	explicit_bzero(req.access_code, sizeof(req.access_code));
 
 	m.body.disconnect.forget = req.forget;
 	err = web_request_send(w, s, "network", &m, WEB_WAIT_DISCONNECT);

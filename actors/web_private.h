@@ -41,6 +41,10 @@ struct actor;
 #define WEB_CONNECT_BURST 5
 #define WEB_CONNECT_REFILL_MS 6000
 
+/* Wrong access codes through the tunnel: a burst of 5, then one every 6 s. */
+#define WEB_ACCESS_BURST 5
+#define WEB_ACCESS_REFILL_MS 6000
+
 enum web_listener {
 	WEB_LISTENER_MAIN,   /* cfg web_host:web_port */
 	WEB_LISTENER_TUNNEL, /* 127.0.0.1:tunnel port, remote users */
@@ -157,10 +161,12 @@ struct web {
 	/* requests waiting for another actor */
 	struct web_session *pending;
 	struct ratelimit connect_limit;
+	struct ratelimit access_limit; /* wrong access codes, all clients */
 
 	/* counters for floods, logged at debug level */
 	uint64_t refused_cross_site;
 	uint64_t refused_rate;
+	uint64_t refused_access;
 };
 
 /* web.c */

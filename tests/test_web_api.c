@@ -32,6 +32,8 @@
 #define LOCAL "127.0.0.1"
 #define AP_IP "127.0.0.2"
 #define WAIT_MS 10000
+#define TUNNEL_HOST "a1b2.devices.pamir.ai"
+#define ACCESS_CODE "024680"
 
 static struct config cfg;
 static struct runtime *rt;
@@ -67,6 +69,7 @@ static int state_init(struct actor *self, void **state)
 	strcpy(st->snap.device_id, "a1b2");
 	strcpy(st->snap.ap_ssid, "Distiller-A1B2");
 	strcpy(st->snap.ap_password, "never-shown-1");
+	strcpy(st->snap.access_code, ACCESS_CODE);
 	*state = st;
 	return actor_timer_add(self, 1, 0, state_first_cb, st, NULL) > 0 ? 0 :
 									   -EIO;
@@ -390,6 +393,7 @@ Test(web_api, status_has_the_public_fields_and_no_secret)
 	cr_assert_str_eq(http_header(&r, "cache-control", value, sizeof(value)),
 			 "no-store");
 	cr_assert_null(strstr(r.body, "never-shown-1"));
+	cr_assert_null(strstr(r.body, ACCESS_CODE));
 	root = json_of(&r);
 	cr_assert_str_eq(jstr(root, "state"), "DISCONNECTED");
 	cr_assert_str_eq(jstr(root, "hostname"), "distiller-a1b2");
@@ -798,28 +802,204 @@ Test(web_api, cross_site_mutations_are_403)
 
 /* ---- the tunnel listener --------------------------------------------- */
 
-Test(web_api, tunnel_reads_but_needs_the_access_code_to_mutate)
+/* POSTs @body to @path on the tunnel listener, with @extra headers. */
+static void tunnel_post(const char *path, const char *body, const char *extra,
+			struct http_response *r)
+{
+	cr_assert_eq(http_post(LOCAL, tunnel_port, TUNNEL_HOST, path,
+			       "application/json", extra, body, r),
+		     0);
+}
+
+/* Neither secret of the snapshot, by name or by value. */
+static void assert_no_secret(const char *text, const char *where)
+{
+	cr_assert_null(strstr(text, "access_code"), "%s: %s", where, text);
+	cr_assert_null(strstr(text, ACCESS_CODE), "%s: %s", where, text);
+	cr_assert_null(strstr(text, "ap_password"), "%s: %s", where, text);
+	cr_assert_null(strstr(text, "never-shown-1"), "%s: %s", where, text);
+}
+
+Test(web_api, status_and_websocket_never_carry_the_secrets)
+{
+	const int ports[] = { main_port, tunnel_port };
+	struct http_response r;
+	char *text;
+	int fd;
+
+	for (size_t i = 0; i < 2; i++) {
+		cr_assert_eq(http_get(LOCAL, ports[i], host_header,
+				      "/api/status", &r),
+			     0);
+		cr_assert_eq(r.status, 200);
+		assert_no_secret(r.body, "GET /api/status");
+		http_response_free(&r);
+
+		fd = ws_open(LOCAL, ports[i], "/ws", WAIT_MS);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(ws_read_text(fd, &text, WAIT_MS), 0);
+		assert_no_secret(text, "WebSocket, on connect");
+		free(text);
+		send_event(WIFI_STATE_AP_MODE, NULL);
+		cr_assert_eq(ws_read_text(fd, &text, WAIT_MS), 0);
+		cr_assert_not_null(strstr(text, "AP_MODE"));
+		assert_no_secret(text, "WebSocket, on a change");
+		free(text);
+		close(fd);
+	}
+}
+
+Test(web_api, tunnel_reads_without_the_access_code)
 {
 	struct http_response r;
+	cJSON *root;
+	char *text;
+	int fd;
 
-	cr_assert_eq(http_get(LOCAL, tunnel_port, "a1b2.devices.pamir.ai",
-			      "/api/status", &r),
+	cr_assert_eq(http_get(LOCAL, tunnel_port, TUNNEL_HOST, "/api/status",
+			      &r),
 		     0);
+	cr_assert_eq(r.status, 200);
+	root = json_of(&r);
+	cr_assert_str_eq(jstr(root, "state"), "DISCONNECTED");
+	cJSON_Delete(root);
+	http_response_free(&r);
+
+	cr_assert_eq(http_get(LOCAL, tunnel_port, TUNNEL_HOST, "/api/networks",
+			      &r),
+		     0);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	http_response_free(&r);
+
+	cr_assert_eq(http_get(LOCAL, tunnel_port, TUNNEL_HOST, "/", &r), 0);
 	cr_assert_eq(r.status, 200);
 	http_response_free(&r);
 
-	cr_assert_eq(http_post(LOCAL, tunnel_port, "a1b2.devices.pamir.ai",
-			       "/api/connect", "application/json", NULL,
-			       "{\"ssid\":\"Home\"}", &r),
-		     0);
+	fd = ws_open(LOCAL, tunnel_port, "/ws", WAIT_MS);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ws_read_text(fd, &text, WAIT_MS), 0);
+	cr_assert_not_null(strstr(text, "\"DISCONNECTED\""));
+	free(text);
+	close(fd);
+}
+
+Test(web_api, tunnel_mutation_without_a_code_is_403)
+{
+	struct http_response r;
+
+	tunnel_post("/api/connect", "{\"ssid\":\"Home\"}", NULL, &r);
 	assert_error(&r, 403, "Access code required");
 	http_response_free(&r);
 
-	cr_assert_eq(http_post(LOCAL, tunnel_port, "a1b2.devices.pamir.ai",
-			       "/api/disconnect", "application/json",
-			       "X-Access-Code: 123456\r\n", "{}", &r),
-		     0);
+	tunnel_post("/api/disconnect", "{}", NULL, &r);
 	assert_error(&r, 403, "Access code required");
+	http_response_free(&r);
+
+	/* an empty one is none at all */
+	tunnel_post("/api/disconnect", "{\"access_code\":\"\"}",
+		    "X-Access-Code: \r\n", &r);
+	assert_error(&r, 403, "Access code required");
+	http_response_free(&r);
+}
+
+Test(web_api, tunnel_mutation_with_a_wrong_code_is_403)
+{
+	static const char *const wrong[] = {
+		"024681", "02468", "0246800", "24680", "x024680",
+	};
+	struct http_response r;
+	char header[64], body[96];
+
+	/* one in the header, one in the body, a burst's worth in all */
+	snprintf(header, sizeof(header), "X-Access-Code: %s\r\n", wrong[0]);
+	tunnel_post("/api/disconnect", "{}", header, &r);
+	assert_error(&r, 403, "Wrong access code");
+	http_response_free(&r);
+
+	for (size_t i = 1; i < 3; i++) {
+		snprintf(body, sizeof(body),
+			 "{\"ssid\":\"Home\",\"access_code\":\"%s\"}",
+			 wrong[i]);
+		tunnel_post("/api/connect", body, NULL, &r);
+		assert_error(&r, 403, "Wrong access code");
+		http_response_free(&r);
+	}
+
+	/* over the copy buffer: still a wrong code, not a missing one */
+	tunnel_post("/api/disconnect", "{}",
+		    "X-Access-Code: 024680024680024680024680\r\n", &r);
+	assert_error(&r, 403, "Wrong access code");
+	http_response_free(&r);
+}
+
+Test(web_api, tunnel_mutation_with_the_code_is_accepted)
+{
+	struct http_response r;
+	cJSON *root;
+
+	/* in the header */
+	tunnel_post("/api/connect",
+		    "{\"ssid\":\"Home\",\"password\":\"12345678\"}",
+		    "X-Access-Code: " ACCESS_CODE "\r\n", &r);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	root = json_of(&r);
+	cr_assert_str_eq(jstr(root, "status"), "connecting");
+	cJSON_Delete(root);
+	http_response_free(&r);
+	wait_state("CONNECTED");
+
+	/* in the body */
+	tunnel_post("/api/connect",
+		    "{\"ssid\":\"Home\",\"password\":\"12345678\","
+		    "\"access_code\":\"" ACCESS_CODE "\"}",
+		    NULL, &r);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	http_response_free(&r);
+
+	/* either one right is enough */
+	tunnel_post("/api/disconnect", "{\"access_code\":\"" ACCESS_CODE "\"}",
+		    "X-Access-Code: 999999\r\n", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	root = json_of(&r);
+	cr_assert_str_eq(jstr(root, "status"), "disconnecting");
+	cJSON_Delete(root);
+	http_response_free(&r);
+
+	/* the main listener asks for no code */
+	post("/api/disconnect", "{}", NULL, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	http_response_free(&r);
+}
+
+Test(web_api, tunnel_stops_comparing_after_a_burst_of_wrong_codes)
+{
+	struct http_response r;
+	char value[16];
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		tunnel_post("/api/disconnect", "{}",
+			    "X-Access-Code: 111111\r\n", &r);
+		assert_error(&r, 403, "Wrong access code");
+		http_response_free(&r);
+	}
+
+	/* even the right code waits now: nothing is compared */
+	tunnel_post("/api/disconnect", "{}",
+		    "X-Access-Code: " ACCESS_CODE "\r\n", &r);
+	assert_error(&r, 429,
+		     "Too many wrong access codes, wait a few seconds");
+	cr_assert_not_null(
+		http_header(&r, "retry-after", value, sizeof(value)));
+	cr_assert_gt(atoi(value), 0);
+	http_response_free(&r);
+
+	/* a request without a code is told so, and local users are served */
+	tunnel_post("/api/disconnect", "{}", NULL, &r);
+	assert_error(&r, 403, "Access code required");
+	http_response_free(&r);
+	post("/api/disconnect", "{}", NULL, &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
 	http_response_free(&r);
 }
 

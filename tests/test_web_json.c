@@ -51,6 +51,7 @@ static struct msg_state_snapshot connected_snapshot(void)
 	strcpy(s.device_id, "a1b2");
 	strcpy(s.ap_ssid, "Distiller-A1B2");
 	strcpy(s.ap_password, "secret-pass-123");
+	strcpy(s.access_code, "135790");
 	strcpy(s.tunnel_provider, "frp");
 	s.seq = 42;
 	s.mdns_available = true;
@@ -80,15 +81,31 @@ Test(api_json, status_has_the_public_fields)
 	cJSON_Delete(root);
 }
 
-Test(api_json, status_never_carries_the_ap_password)
+Test(api_json, status_never_carries_the_ap_password_or_access_code)
 {
 	struct msg_state_snapshot s = connected_snapshot();
 	char *text = api_json_status(&s);
+	cJSON *root;
 
 	cr_assert_not_null(text);
 	cr_assert_null(strstr(text, "secret-pass-123"));
 	cr_assert_null(strstr(text, "password"));
-	free(text);
+	cr_assert_null(strstr(text, "135790"));
+	cr_assert_null(strstr(text, "access_code"));
+	root = parse(text);
+	cr_assert_null(cJSON_GetObjectItem(root, "ap_password"));
+	cr_assert_null(cJSON_GetObjectItem(root, "access_code"));
+	cJSON_Delete(root);
+
+	/* in every state, empty or not */
+	for (int st = 0; st < WIFI_STATE_COUNT; st++) {
+		s.state = (enum wifi_state)st;
+		text = api_json_status(&s);
+		cr_assert_not_null(text);
+		cr_assert_null(strstr(text, "135790"), "%s", text);
+		cr_assert_null(strstr(text, "secret-pass-123"), "%s", text);
+		free(text);
+	}
 }
 
 Test(api_json, empty_fields_are_null)

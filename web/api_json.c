@@ -231,6 +231,11 @@ static void field_copy(char *dst, size_t dst_size, const char *src,
 	dst[n] = '\0';
 }
 
+/*
+ * Fields are picked one by one, never copied wholesale: ap_password and
+ * access_code must stay out, because anyone on the AP, the local network
+ * or the tunnel may read the status, and those two are for the panel.
+ */
 char *api_json_status(const struct msg_state_snapshot *s)
 {
 	char hostname[32] = "";
