@@ -172,27 +172,37 @@ static void print_tail(const char *what, const char *path)
 		n, buf);
 }
 
+/* "exit status 1", "signal 11": how a wait status ended. */
+static const char *ending(int status, char *buf, size_t size)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, size, "signal %d", WTERMSIG(status));
+	else
+		snprintf(buf, size, "exit status %d", WEXITSTATUS(status));
+	return buf;
+}
+
 /*
  * The end of every test: the daemon is still running (a crash in the
  * test's time fails it here) and stops with status 0 on SIGTERM.
  */
 static void daemon_stop_cleanly(void)
 {
+	char how[32];
 	int status = 0;
 
 	if (!process_running(fx.daemon)) {
 		process_wait(fx.daemon, 0, &status);
-		cr_assert_fail("the daemon died during the test (wait status "
-			       "%#x, signal %d)",
-			       status,
-			       WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		cr_assert_fail("the daemon died during the test (%s)",
+			       ending(status, how, sizeof(how)));
 	}
 
 	cr_assert_eq(process_stop(fx.daemon, SIGTERM, STOP_MS), 0,
 		     "the daemon did not stop within %d ms", STOP_MS);
 	cr_assert_eq(process_wait(fx.daemon, 0, &status), 0);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		  "the daemon ended with wait status %#x", status);
+		  "the daemon stopped with %s",
+		  ending(status, how, sizeof(how)));
 	fx.stopped = true;
 }
 
@@ -337,8 +347,8 @@ static cJSON *ws_until(int fd, const char *state)
 
 /*
  * The statuses that follow must go through @states in this order, each
- * carrying @session; a repeat of the current state (another field
- * changed) may come between. Returns the status of the last state.
+ * carrying @session (NULL: none); a repeat of the current state (another
+ * field changed) may come between. Returns the status of the last state.
  */
 static cJSON *ws_expect(int fd, const char *const *states, size_t n,
 			const char *session)
@@ -366,7 +376,8 @@ static cJSON *ws_expect(int fd, const char *const *states, size_t n,
 		cr_assert_str_eq(jstr(root, "session_id") ?
 					 jstr(root, "session_id") :
 					 "(null)",
-				 session, "session of %s", state);
+				 session ? session : "(null)", "session of %s",
+				 state);
 		snprintf(current, sizeof(current), "%s", state);
 		i++;
 	}
@@ -637,6 +648,7 @@ Test(web_daemon, disconnect_answers_disconnecting_and_returns_to_ap_mode)
 {
 	static const char *const join[] = { "SWITCHING", "CONNECTING",
 					    "CONNECTED" };
+	static const char *const leave[] = { "DISCONNECTED", "AP_MODE" };
 	struct http_response r;
 	cJSON *root;
 	char *session;
@@ -654,7 +666,8 @@ Test(web_daemon, disconnect_answers_disconnecting_and_returns_to_ap_mode)
 	cJSON_Delete(root);
 	http_response_free(&r);
 
-	root = ws_until(fd, "AP_MODE");
+	root = ws_expect(fd, leave, 2, NULL);
+	cr_assert(jnull(root, "ssid"));
 	cr_assert(jnull(root, "ip_address"));
 	cr_assert(jnull(root, "error"));
 	cJSON_Delete(root);
@@ -887,6 +900,7 @@ Test(web_daemon, stays_up_while_the_portal_address_is_missing, .timeout = 90)
 	struct http_response r;
 	uint64_t deadline = fx.started_ms + 36000;
 	int status = 0, fd = ws_in_ap_mode();
+	char how[32];
 
 	cr_assert_eq(netns_wait_file_contains(
 			     fx.log_path, "for the captive portal", WAIT_MS),
@@ -898,10 +912,9 @@ Test(web_daemon, stays_up_while_the_portal_address_is_missing, .timeout = 90)
 	if (process_wait(fx.daemon, (unsigned int)(deadline - harness_now_ms()),
 			 &status) == 0)
 		cr_assert_fail(
-			"the daemon died %lu ms after its start, "
-			"wait status %#x (signal %d)",
+			"the daemon died %lu ms after its start (%s)",
 			(unsigned long)(harness_now_ms() - fx.started_ms),
-			status, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+			ending(status, how, sizeof(how)));
 
 	get("/api/status", &r);
 	cr_assert_eq(r.status, 200);
