@@ -10,9 +10,13 @@
  * logged once as a warning and retried with back-off while AP mode lasts.
  * The listener is opened the first time AP mode is entered and kept.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 
@@ -137,6 +141,34 @@ static void web_portal_cancel_retry(struct web *w)
 	w->portal_timer = 0;
 }
 
+/*
+ * Whether the kernel would let us listen on @ip:@port now. lws 4.1 leaves
+ * a vhost whose bind failed half torn down, and its timers later touch
+ * what was freed, so a listener that cannot bind is never handed to lws:
+ * the kernel is asked first, with a socket that is closed at once.
+ */
+static bool web_portal_bindable(const char *ip, int port)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_port = htons((uint16_t)port),
+	};
+	int fd, one = 1;
+	bool ok;
+
+	if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1)
+		return false;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
 void web_portal_stop(struct web *w)
 {
 	web_portal_cancel_retry(w);
@@ -173,7 +205,9 @@ void web_portal_reconcile(struct web *w)
 	if (w->vh_portal || w->portal_timer)
 		return;
 
-	w->vh_portal = web_vhost_new(w, "portal", cfg->ap_ip, w->portal_port);
+	if (web_portal_bindable(cfg->ap_ip, w->portal_port))
+		w->vh_portal = web_vhost_new(w, "portal", cfg->ap_ip,
+					     w->portal_port);
 	if (w->vh_portal) {
 		log_info("Captive portal listening on %s:%d", cfg->ap_ip,
 			 w->portal_port);
