@@ -92,6 +92,14 @@ int dnsmasq_dropin_write(const char *dir, const char *ap_ip)
 		     (long)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 
+	/*
+	 * NetworkManager reads the directory when it starts dnsmasq for a
+	 * shared connection; its package ships it, but a minimal install
+	 * may not have it yet. One level is enough: its parent is NM's.
+	 */
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+
 	/* a leftover from a crash at this very step is ours to replace */
 	unlink(tmp);
 

@@ -350,7 +350,8 @@ void network_scan_request(struct network *net, const struct msg *m,
 
 	if (!net->device) {
 		answer(net, m->correlation_id, m->sender, false,
-		       "No WiFi device found");
+		       network_nm_ready(net) ? "No WiFi device found" :
+					       "NetworkManager is not running");
 		return;
 	}
 
