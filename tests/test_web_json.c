@@ -135,14 +135,6 @@ Test(api_json, failed_state_keeps_its_error)
 	cJSON_Delete(root);
 }
 
-Test(api_json, every_state_has_a_name)
-{
-	for (int st = 0; st < WIFI_STATE_COUNT; st++)
-		cr_assert_not_null(api_state_name((enum wifi_state)st));
-
-	cr_assert_null(api_state_name((enum wifi_state)WIFI_STATE_COUNT));
-}
-
 Test(api_json, non_utf8_ssid_is_replaced_and_carried_as_hex)
 {
 	struct msg_state_snapshot s = { .state = WIFI_STATE_CONNECTING };

@@ -12,26 +12,6 @@
 
 #include "web/api_json.h"
 
-const char *api_state_name(enum wifi_state state)
-{
-	switch (state) {
-	case WIFI_STATE_AP_MODE:
-		return "AP_MODE";
-	case WIFI_STATE_SWITCHING:
-		return "SWITCHING";
-	case WIFI_STATE_CONNECTING:
-		return "CONNECTING";
-	case WIFI_STATE_CONNECTED:
-		return "CONNECTED";
-	case WIFI_STATE_FAILED:
-		return "FAILED";
-	case WIFI_STATE_DISCONNECTED:
-		return "DISCONNECTED";
-	}
-
-	return NULL;
-}
-
 const char *api_security_name(enum wifi_security security)
 {
 	switch (security) {
@@ -252,7 +232,7 @@ char *api_json_status(const struct msg_state_snapshot *s)
 	if (device_id[0])
 		snprintf(hostname, sizeof(hostname), "distiller-%s", device_id);
 
-	ok = ok && add_text(obj, "state", api_state_name(s->state));
+	ok = ok && add_text(obj, "state", wifi_state_name(s->state));
 	ok = ok && add_ssid(obj, &s->ssid);
 	field_copy(buf, sizeof(buf), s->ip_address, sizeof(s->ip_address));
 	ok = ok && add_text(obj, "ip_address", buf);

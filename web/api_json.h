@@ -60,9 +60,11 @@ void api_ssid_text(const struct msg_ssid *ssid, char out[API_SSID_TEXT_SIZE]);
 /* Lower-case hex of the SSID's bytes. */
 void api_ssid_hex(const struct msg_ssid *ssid, char out[API_SSID_HEX_SIZE]);
 
-/* Public names of enum values: "WPA2", "2.4GHz"; NULL when unknown. */
+/*
+ * Public names of enum values: "WPA2", "2.4GHz"; NULL when unknown. State
+ * names are the schema's own (wifi_state_name).
+ */
 const char *api_security_name(enum wifi_security security);
 const char *api_band_name(enum wifi_band band);
-const char *api_state_name(enum wifi_state state);
 
 #endif
