@@ -12,11 +12,8 @@
 #include "actors/web.h"
 
 static const struct actor_def *const table[] = {
-	&supervisor_actor_def,
-	&state_actor_def,
-	&network_actor_def,
-	&avahi_actor_def,
-	&web_actor_def,
+	&supervisor_actor_def, &state_actor_def, &network_actor_def,
+	&avahi_actor_def,      &web_actor_def,
 };
 
 const struct actor_def *const *actors_table(size_t *count)

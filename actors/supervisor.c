@@ -35,10 +35,10 @@ struct supervised {
 	const char *name;
 	bool supervised;
 	bool running;
-	bool answered;			/* acked since its last start */
+	bool answered; /* acked since its last start */
 	uint64_t started_ms;
 	uint64_t last_ack_ms;
-	unsigned int failures;		/* consecutive, drives the back-off */
+	unsigned int failures; /* consecutive, drives the back-off */
 	int restart_timer;
 };
 
@@ -50,7 +50,7 @@ struct supervisor {
 	size_t n;
 	struct supervised *actors;
 
-	uint64_t *restarts;		/* ring of restart times */
+	uint64_t *restarts; /* ring of restart times */
 	size_t restarts_head;
 	unsigned long restarts_total;
 
@@ -87,9 +87,10 @@ static void supervisor_notify_status(struct supervisor *sup)
 		running += sup->actors[i].running;
 	}
 
-	snprintf(status, sizeof(status), "%zu/%zu actors running%s%s, "
-		 "%lu restarts", running, total,
-		 sup->have_state ? ", " : "",
+	snprintf(status, sizeof(status),
+		 "%zu/%zu actors running%s%s, "
+		 "%lu restarts",
+		 running, total, sup->have_state ? ", " : "",
 		 sup->have_state ? wifi_state_name(sup->state) : "",
 		 sup->restarts_total);
 	if (!strcmp(status, sup->status))
@@ -100,8 +101,7 @@ static void supervisor_notify_status(struct supervisor *sup)
 	notify_send(text);
 }
 
-static int supervisor_start_actor(struct supervisor *sup,
-				  struct supervised *a)
+static int supervisor_start_actor(struct supervisor *sup, struct supervised *a)
 {
 	int err = runtime_actor_start(sup->rt, a->index);
 
@@ -130,8 +130,8 @@ static bool supervisor_count_restart(struct supervisor *sup)
 	sup->restarts_head = (sup->restarts_head + 1) % (limit + 1);
 
 	for (size_t i = 0; i <= limit; i++)
-		if (sup->restarts[i] && now - sup->restarts[i] <
-					       cfg->restart_window_ms)
+		if (sup->restarts[i] &&
+		    now - sup->restarts[i] < cfg->restart_window_ms)
 			recent++;
 
 	return recent <= limit;
@@ -175,8 +175,8 @@ static void supervisor_schedule_restart(struct supervisor *sup,
 	a->running = false;
 	if (!supervisor_count_restart(sup)) {
 		log_err("Actors restarted more than %u times within %u ms, "
-			"exiting", sup->cfg->restart_limit,
-			sup->cfg->restart_window_ms);
+			"exiting",
+			sup->cfg->restart_limit, sup->cfg->restart_window_ms);
 		notify_send("STATUS=Too many actor restarts, exiting");
 		runtime_request_exit(sup->rt, SUPERVISOR_EXIT_RESTART_LIMIT);
 		return;
@@ -220,7 +220,7 @@ static void supervisor_handle_exited(struct supervisor *sup,
 
 	err = runtime_actor_reap(sup->rt, a->index);
 	if (err == -EBUSY)
-		return;			/* about an instance already replaced */
+		return; /* about an instance already replaced */
 
 	log_warning("Actor %s exited: %s", a->name,
 		    e->code < 0 ? strerror(-e->code) : "returned an error");
@@ -271,8 +271,8 @@ static bool supervisor_all_answered(struct supervisor *sup)
 	return true;
 }
 
-static void supervisor_check_actor(struct supervisor *sup,
-				   struct supervised *a, uint64_t now)
+static void supervisor_check_actor(struct supervisor *sup, struct supervised *a,
+				   uint64_t now)
 {
 	struct msg ping = { .type = MSG_HEARTBEAT };
 	int err;
@@ -282,7 +282,8 @@ static void supervisor_check_actor(struct supervisor *sup,
 
 	if (now - a->last_ack_ms > sup->cfg->heartbeat_deadline_ms) {
 		log_err("Actor %s missed its heartbeat deadline (%u ms), "
-			"restarting", a->name, sup->cfg->heartbeat_deadline_ms);
+			"restarting",
+			a->name, sup->cfg->heartbeat_deadline_ms);
 		runtime_actor_stop(sup->rt, a->index);
 		supervisor_schedule_restart(sup, a);
 		return;
@@ -340,8 +341,8 @@ static int supervisor_init(struct actor *self, void **state)
 	sup->cfg = actor_config(self);
 	sup->self_index = (size_t)runtime_actor_index(rt, actor_name(self));
 	sup->actors = calloc(runtime_actor_count(rt), sizeof(*sup->actors));
-	sup->restarts = calloc(sup->cfg->restart_limit + 1,
-			       sizeof(*sup->restarts));
+	sup->restarts =
+		calloc(sup->cfg->restart_limit + 1, sizeof(*sup->restarts));
 	if (!sup->actors || !sup->restarts) {
 		supervisor_free(sup);
 		return -ENOMEM;

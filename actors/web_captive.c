@@ -206,8 +206,8 @@ void web_portal_reconcile(struct web *w)
 		return;
 
 	if (web_portal_bindable(cfg->ap_ip, w->portal_port))
-		w->vh_portal = web_vhost_new(w, "portal", cfg->ap_ip,
-					     w->portal_port);
+		w->vh_portal =
+			web_vhost_new(w, "portal", cfg->ap_ip, w->portal_port);
 	if (w->vh_portal) {
 		log_info("Captive portal listening on %s:%d", cfg->ap_ip,
 			 w->portal_port);

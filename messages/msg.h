@@ -26,34 +26,34 @@
 
 #define MSG_SCHEMA_VERSION 1
 
-#define MSG_NAME_MAX 32		/* actor names, sender field, incl. NUL */
-#define MSG_SSID_MAX 32		/* bytes, IEEE 802.11 */
-#define MSG_PASSWORD_MAX 64	/* 8-63 printable or 64 hex digits */
-#define MSG_IP_MAX 46		/* INET6_ADDRSTRLEN */
-#define MSG_TEXT_MAX 160	/* human-readable reasons, incl. NUL */
+#define MSG_NAME_MAX 32	    /* actor names, sender field, incl. NUL */
+#define MSG_SSID_MAX 32	    /* bytes, IEEE 802.11 */
+#define MSG_PASSWORD_MAX 64 /* 8-63 printable or 64 hex digits */
+#define MSG_IP_MAX 46	    /* INET6_ADDRSTRLEN */
+#define MSG_TEXT_MAX 160    /* human-readable reasons, incl. NUL */
 #define MSG_URL_MAX 256
-#define MSG_SESSION_MAX 40	/* a UUID string, incl. NUL */
-#define MSG_NETWORKS_MAX 64	/* scan results carried in one message */
+#define MSG_SESSION_MAX 40  /* a UUID string, incl. NUL */
+#define MSG_NETWORKS_MAX 64 /* scan results carried in one message */
 
 enum msg_type {
 	/* runtime and supervisor */
-	MSG_HEARTBEAT = 1,		/* supervisor -> actor (runtime answers) */
-	MSG_HEARTBEAT_ACK = 2,		/* actor -> supervisor */
-	MSG_ACTOR_EXITED = 3,		/* runtime -> supervisor */
-	MSG_REPLY = 4,			/* generic answer to a request */
+	MSG_HEARTBEAT = 1,     /* supervisor -> actor (runtime answers) */
+	MSG_HEARTBEAT_ACK = 2, /* actor -> supervisor */
+	MSG_ACTOR_EXITED = 3,  /* runtime -> supervisor */
+	MSG_REPLY = 4,	       /* generic answer to a request */
 
 	/* state */
-	MSG_STATE_SNAPSHOT = 10,	/* state -> everyone (published) */
-	MSG_STATE_GET = 11,		/* anyone -> state, answered by a snapshot */
-	MSG_NET_EVENT = 12,		/* network -> state: a fact */
-	MSG_TUNNEL_EVENT = 13,		/* tunnel -> state */
-	MSG_MDNS_EVENT = 14,		/* avahi -> state */
+	MSG_STATE_SNAPSHOT = 10, /* state -> everyone (published) */
+	MSG_STATE_GET = 11,	 /* anyone -> state, answered by a snapshot */
+	MSG_NET_EVENT = 12,	 /* network -> state: a fact */
+	MSG_TUNNEL_EVENT = 13,	 /* tunnel -> state */
+	MSG_MDNS_EVENT = 14,	 /* avahi -> state */
 
 	/* network commands */
-	MSG_SCAN_REQUEST = 20,		/* web, control -> network */
-	MSG_SCAN_RESULT = 21,		/* network -> requester */
-	MSG_CONNECT_REQUEST = 22,	/* web, control -> network; MSG_REPLY */
-	MSG_DISCONNECT_REQUEST = 23,	/* web, control -> network; MSG_REPLY */
+	MSG_SCAN_REQUEST = 20,	     /* web, control -> network */
+	MSG_SCAN_RESULT = 21,	     /* network -> requester */
+	MSG_CONNECT_REQUEST = 22,    /* web, control -> network; MSG_REPLY */
+	MSG_DISCONNECT_REQUEST = 23, /* web, control -> network; MSG_REPLY */
 };
 
 enum wifi_state {
@@ -86,20 +86,20 @@ enum wifi_band {
 #define WIFI_BAND_COUNT 4
 
 struct msg_ssid {
-	uint8_t len;			/* 0..MSG_SSID_MAX */
+	uint8_t len; /* 0..MSG_SSID_MAX */
 	uint8_t bytes[MSG_SSID_MAX];
 };
 
 /* MSG_ACTOR_EXITED */
 struct msg_actor_exited {
-	char actor[MSG_NAME_MAX];	/* "actor" */
-	int32_t code;			/* "code": 0 or -errno */
+	char actor[MSG_NAME_MAX]; /* "actor" */
+	int32_t code;		  /* "code": 0 or -errno */
 };
 
 /* MSG_REPLY */
 struct msg_reply {
-	int32_t code;			/* "code": 0 or -errno */
-	char error[MSG_TEXT_MAX];	/* "error": "" on success */
+	int32_t code;			  /* "code": 0 or -errno */
+	char error[MSG_TEXT_MAX];	  /* "error": "" on success */
 	char session_id[MSG_SESSION_MAX]; /* "session_id": may be "" */
 };
 
@@ -109,84 +109,84 @@ struct msg_reply {
  * never in the public API or the control socket's status.
  */
 struct msg_state_snapshot {
-	enum wifi_state state;		/* "state": uint */
-	struct msg_ssid ssid;		/* "ssid": bin, network joined/joining */
-	char ip_address[MSG_IP_MAX];	/* "ip_address" */
-	char tunnel_url[MSG_URL_MAX];	/* "tunnel_url" */
-	char error[MSG_TEXT_MAX];	/* "error" */
+	enum wifi_state state;	      /* "state": uint */
+	struct msg_ssid ssid;	      /* "ssid": bin, network joined/joining */
+	char ip_address[MSG_IP_MAX];  /* "ip_address" */
+	char tunnel_url[MSG_URL_MAX]; /* "tunnel_url" */
+	char error[MSG_TEXT_MAX];     /* "error" */
 	char session_id[MSG_SESSION_MAX]; /* "session_id" */
-	uint64_t seq;			/* "seq": strictly increasing */
-	uint64_t time_ms;		/* "time_ms": wall clock of the change */
-	char device_id[8];		/* "device_id": "a1b2" */
-	char ap_ssid[MSG_SSID_MAX + 1];	/* "ap_ssid": "Distiller-A1B2" */
+	uint64_t seq;			  /* "seq": strictly increasing */
+	uint64_t time_ms;  /* "time_ms": wall clock of the change */
+	char device_id[8]; /* "device_id": "a1b2" */
+	char ap_ssid[MSG_SSID_MAX + 1]; /* "ap_ssid": "Distiller-A1B2" */
 	char ap_password[MSG_PASSWORD_MAX + 1]; /* "ap_password": internal */
-	char access_code[8];		/* "access_code": 6 digits, internal */
-	bool mdns_available;		/* "mdns" */
-	char tunnel_provider[16];	/* "tunnel_provider": "frp", "pinggy", "" */
+	char access_code[8];	  /* "access_code": 6 digits, internal */
+	bool mdns_available;	  /* "mdns" */
+	char tunnel_provider[16]; /* "tunnel_provider": "frp", "pinggy", "" */
 };
 
 /* MSG_NET_EVENT: network reports what NetworkManager did. */
 struct msg_net_event {
-	enum wifi_state state;		/* "state": the state the fact implies */
-	struct msg_ssid ssid;		/* "ssid" */
-	char ip_address[MSG_IP_MAX];	/* "ip_address" */
-	char reason[MSG_TEXT_MAX];	/* "reason": human text, "" if none */
+	enum wifi_state state;	     /* "state": the state the fact implies */
+	struct msg_ssid ssid;	     /* "ssid" */
+	char ip_address[MSG_IP_MAX]; /* "ip_address" */
+	char reason[MSG_TEXT_MAX];   /* "reason": human text, "" if none */
 	char session_id[MSG_SESSION_MAX]; /* "session_id" of the join */
 };
 
 /* MSG_TUNNEL_EVENT */
 struct msg_tunnel_event {
-	bool up;			/* "up" */
-	char provider[16];		/* "provider": "frp" or "pinggy" */
-	char url[MSG_URL_MAX];		/* "url" */
-	char reason[MSG_TEXT_MAX];	/* "reason" */
+	bool up;		   /* "up" */
+	char provider[16];	   /* "provider": "frp" or "pinggy" */
+	char url[MSG_URL_MAX];	   /* "url" */
+	char reason[MSG_TEXT_MAX]; /* "reason" */
 };
 
 /* MSG_MDNS_EVENT */
 struct msg_mdns_event {
-	bool available;			/* "available" */
-	char name[64];			/* "name": published instance name */
+	bool available; /* "available" */
+	char name[64];	/* "name": published instance name */
 };
 
 /* MSG_SCAN_REQUEST */
 struct msg_scan_request {
-	bool fresh;			/* "fresh": ask for a new scan */
+	bool fresh; /* "fresh": ask for a new scan */
 };
 
 struct msg_network {
-	struct msg_ssid ssid;		/* "ssid" */
-	uint8_t signal;			/* "signal": 0..100 */
-	enum wifi_security security;	/* "security" */
-	enum wifi_band band;		/* "band" */
-	bool in_use;			/* "in_use" */
+	struct msg_ssid ssid;	     /* "ssid" */
+	uint8_t signal;		     /* "signal": 0..100 */
+	enum wifi_security security; /* "security" */
+	enum wifi_band band;	     /* "band" */
+	bool in_use;		     /* "in_use" */
 };
 
 /* MSG_SCAN_RESULT */
 struct msg_scan_result {
-	uint32_t count;			/* length of "networks" */
+	uint32_t count; /* length of "networks" */
 	struct msg_network networks[MSG_NETWORKS_MAX];
-	uint64_t age_ms;		/* "age_ms": age of the newest scan */
-	bool fresh;			/* "fresh": a new scan was done */
-	char error[MSG_TEXT_MAX];	/* "error": why a scan was impossible */
+	uint64_t age_ms;	  /* "age_ms": age of the newest scan */
+	bool fresh;		  /* "fresh": a new scan was done */
+	char error[MSG_TEXT_MAX]; /* "error": why a scan was impossible */
 };
 
 /* MSG_CONNECT_REQUEST */
 struct msg_connect_request {
-	struct msg_ssid ssid;		/* "ssid" */
+	struct msg_ssid ssid;		     /* "ssid" */
 	char password[MSG_PASSWORD_MAX + 1]; /* "password": "" for open */
-	bool hidden;			/* "hidden" */
+	bool hidden;			     /* "hidden" */
 	char session_id[MSG_SESSION_MAX]; /* "session_id": set by requester */
 };
 
 /* MSG_DISCONNECT_REQUEST */
 struct msg_disconnect_request {
-	bool forget;			/* "forget": delete the saved profile */
+	bool forget; /* "forget": delete the saved profile */
 };
 
 struct msg {
 	enum msg_type type;
-	uint64_t correlation_id;	/* 0 when no answer is expected */
-	char sender[MSG_NAME_MAX];	/* mailbox to answer to */
+	uint64_t correlation_id;   /* 0 when no answer is expected */
+	char sender[MSG_NAME_MAX]; /* mailbox to answer to */
 	union {
 		struct msg_actor_exited actor_exited;
 		struct msg_reply reply;

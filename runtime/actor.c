@@ -66,16 +66,16 @@ struct actor {
 	int stop_fd;
 	int timer_fd;
 
-	struct actor_timer *timers;	/* sorted by due time */
+	struct actor_timer *timers; /* sorted by due time */
 	int next_timer_id;
 	bool quit;
 	int quit_code;
 	int result;
 	unsigned long malformed;
 
-	atomic_bool stopping;		/* a stop was requested */
-	atomic_bool exiting;		/* left its loop by itself */
-	atomic_bool abandoned;		/* its stop timed out */
+	atomic_bool stopping;  /* a stop was requested */
+	atomic_bool exiting;   /* left its loop by itself */
+	atomic_bool abandoned; /* its stop timed out */
 };
 
 /*
@@ -99,9 +99,9 @@ struct slot {
 	nng_socket pull;
 	nng_socket push;
 	pthread_t thread;
-	struct actor *instance;		/* NULL when not running */
+	struct actor *instance; /* NULL when not running */
 	atomic_ulong dropped;
-	_Atomic(struct kept *) kept;	/* see actor_keep() */
+	_Atomic(struct kept *) kept; /* see actor_keep() */
 };
 
 struct runtime {
@@ -169,8 +169,8 @@ static void slot_close(struct slot *slot)
 		nng_close(slot->pull);
 }
 
-struct runtime *runtime_new(const struct actor_def *const *defs,
-			    size_t n_defs, const struct config *cfg)
+struct runtime *runtime_new(const struct actor_def *const *defs, size_t n_defs,
+			    const struct config *cfg)
 {
 	struct runtime *rt;
 	int err;
@@ -189,8 +189,8 @@ struct runtime *runtime_new(const struct actor_def *const *defs,
 
 	err = -error_from_nng(nng_pub0_open(&rt->bus));
 	if (!err)
-		err = -error_from_nng(nng_listen(rt->bus, ACTOR_BUS_URL, NULL,
-						 0));
+		err = -error_from_nng(
+			nng_listen(rt->bus, ACTOR_BUS_URL, NULL, 0));
 	if (err)
 		goto fail;
 
@@ -416,7 +416,8 @@ static int runtime_deliver(struct runtime *rt, const char *to,
 	dropped = atomic_fetch_add(&slot->dropped, 1) + 1;
 	if (dropped == 1 || !(dropped % ACTOR_DROP_LOG_EVERY))
 		log_warning("Mailbox of %s is full, %lu messages refused so "
-			    "far", to, dropped);
+			    "far",
+			    to, dropped);
 
 	return err;
 }
@@ -478,8 +479,8 @@ static void actor_answer_heartbeat(struct actor *self, const struct msg *m)
 }
 
 /* Returns 1 when a message was handled, 0 when none was waiting. */
-static int actor_receive_one(struct actor *self, nng_socket sock,
-			     struct msg *m, int *handler_rc)
+static int actor_receive_one(struct actor *self, nng_socket sock, struct msg *m,
+			     int *handler_rc)
 {
 	nng_msg *nm;
 	int err;
@@ -493,7 +494,8 @@ static int actor_receive_one(struct actor *self, nng_socket sock,
 	if (err) {
 		if (!(self->malformed++ % ACTOR_DROP_LOG_EVERY))
 			log_warning("Dropped malformed message (%lu so far): "
-				    "%s", self->malformed, strerror(-err));
+				    "%s",
+				    self->malformed, strerror(-err));
 		return 1;
 	}
 
@@ -534,12 +536,14 @@ int actor_dispatch(struct actor *self)
 	 * runtime may have given up on this thread) touch no more mail.
 	 */
 	for (int i = 0; i < ACTOR_DISPATCH_BATCH && !rc && !self->quit &&
-			!actor_stop_requested(self); i++)
+			!actor_stop_requested(self);
+	     i++)
 		if (!actor_receive_one(self, slot->pull, m, &rc))
 			break;
 
 	for (int i = 0; i < ACTOR_DISPATCH_BATCH && self->has_sub && !rc &&
-			!self->quit && !actor_stop_requested(self); i++)
+			!self->quit && !actor_stop_requested(self);
+	     i++)
 		if (!actor_receive_one(self, self->sub, m, &rc))
 			break;
 
@@ -673,14 +677,14 @@ static int actor_instance_open_sub(struct actor *self)
 		return err;
 
 	self->has_sub = true;
-	err = error_from_nng(nng_socket_set(self->sub, NNG_OPT_SUB_SUBSCRIBE,
-					    "", 0));
+	err = error_from_nng(
+		nng_socket_set(self->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0));
 	if (!err)
-		err = error_from_nng(nng_socket_set_int(self->sub,
-			NNG_OPT_RECVBUF, ACTOR_SUB_DEPTH));
+		err = error_from_nng(nng_socket_set_int(
+			self->sub, NNG_OPT_RECVBUF, ACTOR_SUB_DEPTH));
 	if (!err)
-		err = error_from_nng(nng_dial(self->sub, ACTOR_BUS_URL, NULL,
-					      0));
+		err = error_from_nng(
+			nng_dial(self->sub, ACTOR_BUS_URL, NULL, 0));
 	if (!err)
 		err = recv_fd(self->sub, &fd);
 	if (!err)
@@ -707,8 +711,8 @@ static struct actor *actor_instance_new(struct runtime *rt, size_t index,
 	self->def = slot->def;
 	self->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	self->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	self->timer_fd = timerfd_create(CLOCK_MONOTONIC,
-					TFD_CLOEXEC | TFD_NONBLOCK);
+	self->timer_fd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (self->epoll_fd < 0 || self->stop_fd < 0 || self->timer_fd < 0) {
 		err = -errno;
 		goto fail;
@@ -744,8 +748,7 @@ static int actor_loop(struct actor *self)
 		if (rc)
 			return rc == 1 ? 0 : rc;
 
-		if (epoll_wait(self->epoll_fd, ev, 4, -1) < 0 &&
-		    errno != EINTR)
+		if (epoll_wait(self->epoll_fd, ev, 4, -1) < 0 && errno != EINTR)
 			return -errno;
 	}
 }
@@ -859,7 +862,7 @@ static int slot_join(struct runtime *rt, struct slot *slot,
 		slot->def->name);
 	a = malloc(sizeof(*a));
 	if (!a) {
-		pthread_detach(slot->thread);	/* leaks the instance */
+		pthread_detach(slot->thread); /* leaks the instance */
 		return -ETIMEDOUT;
 	}
 
@@ -883,7 +886,7 @@ static void runtime_join_abandoned(struct runtime *rt)
 		if (!pthread_timedjoin_np(a->thread, NULL, &ts))
 			actor_instance_free(a->instance);
 		else
-			pthread_detach(a->thread);	/* still stuck: leak */
+			pthread_detach(a->thread); /* still stuck: leak */
 
 		free(a);
 	}
@@ -898,8 +901,8 @@ static void slot_signal_stop(struct slot *slot)
 
 	atomic_store(&slot->instance->stopping, true);
 	if (write(slot->instance->stop_fd, &one, sizeof(one)) < 0)
-		log_warning("Failed to signal %s to stop: %s",
-			    slot->def->name, strerror(errno));
+		log_warning("Failed to signal %s to stop: %s", slot->def->name,
+			    strerror(errno));
 }
 
 int runtime_actor_stop(struct runtime *rt, size_t index)
@@ -915,7 +918,9 @@ int runtime_actor_stop(struct runtime *rt, size_t index)
 
 	slot_signal_stop(slot);
 	return slot_join(rt, slot, actor_now_ms() + ACTOR_STOP_TIMEOUT_MS) ==
-		-ETIMEDOUT ? -ETIMEDOUT : 0;
+			       -ETIMEDOUT ?
+		       -ETIMEDOUT :
+		       0;
 }
 
 int runtime_actor_reap(struct runtime *rt, size_t index)
@@ -934,7 +939,9 @@ int runtime_actor_reap(struct runtime *rt, size_t index)
 		return -EBUSY;
 
 	return slot_join(rt, slot, actor_now_ms() + ACTOR_STOP_TIMEOUT_MS) ==
-		-ETIMEDOUT ? -ETIMEDOUT : 0;
+			       -ETIMEDOUT ?
+		       -ETIMEDOUT :
+		       0;
 }
 
 void runtime_stop_range(struct runtime *rt, size_t first, size_t last)

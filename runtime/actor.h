@@ -42,13 +42,13 @@ typedef void (*actor_timer_cb_t)(struct actor *self, void *user_data);
 typedef void (*actor_destroy_cb_t)(void *user_data);
 
 struct actor_def {
-	const char *name;		/* mailbox name, also the log prefix */
-	actor_init_cb_t init;		/* may be NULL; sets *state */
-	actor_handle_cb_t handle;	/* required; nonzero return = failure */
-	actor_fini_cb_t fini;		/* may be NULL; must accept NULL state */
-	actor_run_cb_t run;		/* NULL: the runtime's loop */
-	bool subscribe_state;		/* receive MSG_STATE_SNAPSHOT */
-	bool supervised;		/* heartbeated and restarted */
+	const char *name;	  /* mailbox name, also the log prefix */
+	actor_init_cb_t init;	  /* may be NULL; sets *state */
+	actor_handle_cb_t handle; /* required; nonzero return = failure */
+	actor_fini_cb_t fini;	  /* may be NULL; must accept NULL state */
+	actor_run_cb_t run;	  /* NULL: the runtime's loop */
+	bool subscribe_state;	  /* receive MSG_STATE_SNAPSHOT */
+	bool supervised;	  /* heartbeated and restarted */
 };
 
 /* Mailbox capacity in messages; beyond it a send fails with -EAGAIN. */
@@ -62,8 +62,8 @@ struct actor_def {
  * @cfg must outlive the runtime. Main thread only. Returns NULL and sets
  * errno on failure.
  */
-struct runtime *runtime_new(const struct actor_def *const *defs,
-			    size_t n_defs, const struct config *cfg);
+struct runtime *runtime_new(const struct actor_def *const *defs, size_t n_defs,
+			    const struct config *cfg);
 
 /*
  * Stops the table's first actor (the supervisor, which stops the ones it

@@ -29,11 +29,11 @@ enum tunnel_provider {
 
 struct config {
 	/* DISTILLER_* public configuration */
-	char ap_ssid_prefix[24];	/* AP_SSID_PREFIX, default "Distiller" */
-	char ap_ip[16];			/* AP_IP, default 192.168.4.1 */
-	int ap_channel;			/* AP_CHANNEL 1..11, default 6 */
-	char ap_password[65];		/* AP_PASSWORD: pin one; "" generates */
-	unsigned int ap_password_ttl_s;	/* AP_PASSWORD_TTL, default 1800 */
+	char ap_ssid_prefix[24]; /* AP_SSID_PREFIX, default "Distiller" */
+	char ap_ip[16];		 /* AP_IP, default 192.168.4.1 */
+	int ap_channel;		 /* AP_CHANNEL 1..11, default 6 */
+	char ap_password[65];	 /* AP_PASSWORD: pin one; "" generates */
+	unsigned int ap_password_ttl_s; /* AP_PASSWORD_TTL, default 1800 */
 	char web_host[64];		/* WEB_HOST, default 0.0.0.0 */
 	int web_port;			/* WEB_PORT, default 8080 */
 	int portal_port;		/* PORTAL_PORT on ap_ip, default 80 */
@@ -43,44 +43,44 @@ struct config {
 	unsigned int ws_ping_s;		/* WS_PING_S, default 20: an idle
 					 * WebSocket is pinged after it and
 					 * dropped after twice as long */
-	bool captive_portal;		/* ENABLE_CAPTIVE_PORTAL, default true */
-	bool display_enabled;		/* DISPLAY_ENABLED, default true */
+	bool captive_portal;  /* ENABLE_CAPTIVE_PORTAL, default true */
+	bool display_enabled; /* DISPLAY_ENABLED, default true */
 	unsigned int display_update_interval; /* seconds, default 30 */
-	bool tunnel_enabled;		/* TUNNEL_ENABLED, default true */
+	bool tunnel_enabled;		      /* TUNNEL_ENABLED, default true */
 	enum tunnel_provider tunnel_provider; /* TUNNEL_PROVIDER */
-	char devices_domain[128];	/* DEVICES_DOMAIN, default devices.pamir.ai */
-	char frp_service_name[64];	/* FRP_SERVICE_NAME, default frpc.service */
-	char device_serial[64];		/* DEVICE_SERIAL */
-	char device_env_path[PATH_MAX];	/* DEVICE_ENV_PATH */
+	char devices_domain[128]; /* DEVICES_DOMAIN, default devices.pamir.ai */
+	char frp_service_name[64]; /* FRP_SERVICE_NAME, default frpc.service */
+	char device_serial[64];	   /* DEVICE_SERIAL */
+	char device_env_path[PATH_MAX];	      /* DEVICE_ENV_PATH */
 	unsigned int tunnel_refresh_interval; /* seconds, default 3300 */
-	int tunnel_ssh_port;		/* TUNNEL_SSH_PORT, default 443 */
-	char pinggy_access_token[128];	/* PINGGY_ACCESS_TOKEN, a secret */
+	int tunnel_ssh_port;		      /* TUNNEL_SSH_PORT, default 443 */
+	char pinggy_access_token[128];	 /* PINGGY_ACCESS_TOKEN, a secret */
 	unsigned int tunnel_max_retries; /* TUNNEL_MAX_RETRIES, default 3 */
 	unsigned int tunnel_retry_delay; /* seconds, default 30 */
-	bool debug;			/* DEBUG */
-	char state_dir[PATH_MAX];	/* STATE_DIR, default /var/lib/distiller */
+	bool debug;			 /* DEBUG */
+	char state_dir[PATH_MAX]; /* STATE_DIR, default /var/lib/distiller */
 
 	/* where the daemon writes outside its state directory */
-	char run_dir[PATH_MAX];		/* RUN_DIR, default /run/distiller-wifi */
-	char dnsmasq_dir[PATH_MAX];	/* DNSMASQ_SHARED_DIR */
-	char nm_lease_dir[PATH_MAX];	/* NM_LEASE_DIR; "" is NM's default */
-	char control_socket[PATH_MAX];	/* CONTROL_SOCKET, in run_dir */
+	char run_dir[PATH_MAX];	     /* RUN_DIR, default /run/distiller-wifi */
+	char dnsmasq_dir[PATH_MAX];  /* DNSMASQ_SHARED_DIR */
+	char nm_lease_dir[PATH_MAX]; /* NM_LEASE_DIR; "" is NM's default */
+	char control_socket[PATH_MAX]; /* CONTROL_SOCKET, in run_dir */
 
 	/* behaviour switches */
-	bool no_hardware;		/* --no-hardware: no panel, no radio */
+	bool no_hardware; /* --no-hardware: no panel, no radio */
 
 	/* timing of the network actor, seconds */
 	unsigned int join_timeout_s;	/* JOIN_TIMEOUT, default 45 */
-	unsigned int reconnect_grace_s;	/* RECONNECT_GRACE, default 60 */
+	unsigned int reconnect_grace_s; /* RECONNECT_GRACE, default 60 */
 	unsigned int boot_grace_s;	/* BOOT_GRACE, default 20 */
 
 	/* supervisor policy, milliseconds */
-	unsigned int heartbeat_interval_ms;	/* default 1000 */
-	unsigned int heartbeat_deadline_ms;	/* default 5000 */
-	unsigned int restart_backoff_min_ms;	/* default 100 */
-	unsigned int restart_backoff_max_ms;	/* default 30000 */
-	unsigned int restart_limit;		/* default 5 ... */
-	unsigned int restart_window_ms;		/* ... within 60000 */
+	unsigned int heartbeat_interval_ms;  /* default 1000 */
+	unsigned int heartbeat_deadline_ms;  /* default 5000 */
+	unsigned int restart_backoff_min_ms; /* default 100 */
+	unsigned int restart_backoff_max_ms; /* default 30000 */
+	unsigned int restart_limit;	     /* default 5 ... */
+	unsigned int restart_window_ms;	     /* ... within 60000 */
 };
 
 /* Fills @cfg with the built-in defaults. Pure. */

@@ -45,21 +45,21 @@ const char *log_escape(char *out, size_t out_size, const void *in,
 #define log_warning(...) \
 	log_write(LOG_LEVEL_WARNING, __FILE__, __func__, __VA_ARGS__)
 #define log_info(...) log_write(LOG_LEVEL_INFO, __FILE__, __func__, __VA_ARGS__)
-#define log_debug(...)                                                    \
-	do {                                                              \
-		if (log_debug_enabled())                                  \
-			log_write(LOG_LEVEL_DEBUG, __FILE__, __func__,    \
-				  __VA_ARGS__);                           \
+#define log_debug(...)                                                 \
+	do {                                                           \
+		if (log_debug_enabled())                               \
+			log_write(LOG_LEVEL_DEBUG, __FILE__, __func__, \
+				  __VA_ARGS__);                        \
 	} while (0)
 
 /* "Cannot happen" in daemon code: log where, carry on. */
-#define WARN_ON(cond)                                                      \
-	({                                                                 \
-		bool __warn = !!(cond);                                    \
-		if (__warn)                                                \
+#define WARN_ON(cond)                                                        \
+	({                                                                   \
+		bool __warn = !!(cond);                                      \
+		if (__warn)                                                  \
 			log_err("Unexpected condition '%s' at %s:%d", #cond, \
-				__FILE__, __LINE__);                       \
-		__warn;                                                    \
+				__FILE__, __LINE__);                         \
+		__warn;                                                      \
 	})
 
 #endif

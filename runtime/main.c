@@ -88,19 +88,25 @@ static int parse_args(int argc, char **argv, struct options *opts)
 			printf("distiller-wifi %s\n", DISTILLER_VERSION);
 			return 0;
 		case ':':
-			fprintf(stderr, "distiller-wifi: option '%s' needs a "
-				"value; see --help\n", argv[optind - 1]);
+			fprintf(stderr,
+				"distiller-wifi: option '%s' needs a "
+				"value; see --help\n",
+				argv[optind - 1]);
 			return CONFIG_EXIT_USAGE;
 		default:
-			fprintf(stderr, "distiller-wifi: unknown option '%s'; "
-				"see --help\n", argv[optind - 1]);
+			fprintf(stderr,
+				"distiller-wifi: unknown option '%s'; "
+				"see --help\n",
+				argv[optind - 1]);
 			return CONFIG_EXIT_USAGE;
 		}
 	}
 
 	if (optind < argc) {
-		fprintf(stderr, "distiller-wifi: unexpected argument '%s'; "
-			"see --help\n", argv[optind]);
+		fprintf(stderr,
+			"distiller-wifi: unexpected argument '%s'; "
+			"see --help\n",
+			argv[optind]);
 		return CONFIG_EXIT_USAGE;
 	}
 
@@ -114,15 +120,17 @@ static int load_config(struct config *cfg, const struct options *opts)
 
 	config_defaults(cfg);
 	if (config_load_env(cfg, environ, err) ||
-	    (opts->config_file && config_load_file(cfg, opts->config_file,
-						   err))) {
+	    (opts->config_file &&
+	     config_load_file(cfg, opts->config_file, err))) {
 		fprintf(stderr, "distiller-wifi: %s\n", err);
 		return CONFIG_EXIT_CONFIG;
 	}
 
 	if (opts->port && config_set(cfg, "WEB_PORT", opts->port, err)) {
-		fprintf(stderr, "distiller-wifi: --port %s: must be an "
-			"integer from 1 to 65535\n", opts->port);
+		fprintf(stderr,
+			"distiller-wifi: --port %s: must be an "
+			"integer from 1 to 65535\n",
+			opts->port);
 		return CONFIG_EXIT_USAGE;
 	}
 

@@ -35,16 +35,16 @@ int notify_send(const char *text)
 	if (path[0] == '@')
 		addr.sun_path[0] = '\0';
 
-	addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-			       path_len);
+	addr_len =
+		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + path_len);
 
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 
 	text_len = strlen(text);
-	n = sendto(fd, text, text_len, MSG_NOSIGNAL,
-		   (struct sockaddr *)&addr, addr_len);
+	n = sendto(fd, text, text_len, MSG_NOSIGNAL, (struct sockaddr *)&addr,
+		   addr_len);
 	if (n < 0) {
 		int err = -errno;
 

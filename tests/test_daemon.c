@@ -107,8 +107,7 @@ struct bad_usage {
 	const char *must_say;
 };
 
-Test(daemon, usage_errors_exit_2_with_one_line, .init = setup,
-     .fini = teardown)
+Test(daemon, usage_errors_exit_2_with_one_line, .init = setup, .fini = teardown)
 {
 	static const struct bad_usage cases[] = {
 		{ { DISTILLER_DAEMON, "--frobnicate", NULL }, "--frobnicate" },
@@ -157,12 +156,12 @@ Test(daemon, bad_config_file_exits_78_naming_the_key, .init = setup,
 	f = fopen(path, "w");
 	cr_assert_not_null(f);
 	fputs("# setup\nDISTILLER_WEB_PORT=8080\n"
-	      "DISTILLER_TUNNEL_PROVIDER=carrier-pigeon\n", f);
+	      "DISTILLER_TUNNEL_PROVIDER=carrier-pigeon\n",
+	      f);
 	fclose(f);
 
 	cr_assert_eq(run_daemon(argv, NULL, out, sizeof(out)), 78);
-	cr_assert_not_null(strstr(out, "DISTILLER_TUNNEL_PROVIDER"), "%s",
-			   out);
+	cr_assert_not_null(strstr(out, "DISTILLER_TUNNEL_PROVIDER"), "%s", out);
 	cr_assert_not_null(strstr(out, "carrier-pigeon"), "%s", out);
 	cr_assert_eq(count_lines(out), 1, "said: %s", out);
 
@@ -209,8 +208,7 @@ static void stop_with(int sig, const char *port)
 	process_free(p);
 
 	read_output(out, sizeof(out));
-	cr_log_info("stopped by signal %d in %lu ms", sig,
-		    (unsigned long)took);
+	cr_log_info("stopped by signal %d in %lu ms", sig, (unsigned long)took);
 	cr_assert(WIFEXITED(status), "killed instead of exiting");
 	cr_assert_eq(WEXITSTATUS(status), 0);
 	cr_assert_not_null(strstr(out, "<6>main: Stopped"), "%s", out);

@@ -39,16 +39,14 @@ static struct {
 
 /* ---- a libnm client on our own main context ---------------------------- */
 
-static gboolean
-wake_cb(gpointer user_data)
+static gboolean wake_cb(gpointer user_data)
 {
 	(void)user_data;
 	return G_SOURCE_CONTINUE;
 }
 
 /* Runs the context until @cond holds or @timeout_ms pass. */
-static bool
-run_until(bool (*cond)(void), unsigned int timeout_ms)
+static bool run_until(bool (*cond)(void), unsigned int timeout_ms)
 {
 	uint64_t deadline = harness_now_ms() + timeout_ms;
 	GSource *wake = g_timeout_source_new(25);
@@ -63,9 +61,8 @@ run_until(bool (*cond)(void), unsigned int timeout_ms)
 	return ok;
 }
 
-static void
-device_state_cb(NMDevice *device, guint new_state, guint old_state,
-		guint reason, gpointer user_data)
+static void device_state_cb(NMDevice *device, guint new_state, guint old_state,
+			    guint reason, gpointer user_data)
 {
 	(void)device;
 	(void)old_state;
@@ -74,8 +71,7 @@ device_state_cb(NMDevice *device, guint new_state, guint old_state,
 		t.seen[t.n_seen++] = (struct transition){ new_state, reason };
 }
 
-static NMDeviceWifi *
-find_wifi(void)
+static NMDeviceWifi *find_wifi(void)
 {
 	const GPtrArray *devices = nm_client_get_devices(t.client);
 
@@ -86,8 +82,7 @@ find_wifi(void)
 	return NULL;
 }
 
-static void
-start(const char *scenario, const char *params)
+static void start(const char *scenario, const char *params)
 {
 	struct nm_double_options opts = {
 		.scenario = scenario,
@@ -111,8 +106,7 @@ start(const char *scenario, const char *params)
 				 G_CALLBACK(device_state_cb), NULL);
 }
 
-static void
-finish(void)
+static void finish(void)
 {
 	g_clear_object(&t.ac);
 	g_clear_error(&t.error);
@@ -129,8 +123,7 @@ finish(void)
 
 TestSuite(nm_double, .fini = finish, .timeout = 60);
 
-static NMAccessPoint *
-find_ap(const char *ssid)
+static NMAccessPoint *find_ap(const char *ssid)
 {
 	const GPtrArray *aps = nm_device_wifi_get_access_points(t.wifi);
 
@@ -148,8 +141,8 @@ find_ap(const char *ssid)
 	return NULL;
 }
 
-static NMConnection *
-wifi_profile(const char *ssid, const char *mode, const char *psk)
+static NMConnection *wifi_profile(const char *ssid, const char *mode,
+				  const char *psk)
 {
 	NMConnection *c = nm_simple_connection_new();
 	NMSetting *s_wifi = nm_setting_wireless_new();
@@ -171,8 +164,8 @@ wifi_profile(const char *ssid, const char *mode, const char *psk)
 	return c;
 }
 
-static void
-activated_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+static void activated_cb(GObject *source, GAsyncResult *result,
+			 gpointer user_data)
 {
 	(void)user_data;
 	t.ac = nm_client_add_and_activate_connection2_finish(
@@ -180,15 +173,14 @@ activated_cb(GObject *source, GAsyncResult *result, gpointer user_data)
 	t.done = true;
 }
 
-static bool
-done_cond(void)
+static bool done_cond(void)
 {
 	return t.done;
 }
 
 /* AddAndActivateConnection2 of @c with options {"persist": @persist}. */
-static void
-add_and_activate(NMConnection *c, NMAccessPoint *ap, const char *persist)
+static void add_and_activate(NMConnection *c, NMAccessPoint *ap,
+			     const char *persist)
 {
 	GVariantBuilder b;
 
@@ -203,8 +195,7 @@ add_and_activate(NMConnection *c, NMAccessPoint *ap, const char *persist)
 	cr_assert(run_until(done_cond, WAIT_MS), "no answer to the activation");
 }
 
-static bool
-device_settled_cond(void)
+static bool device_settled_cond(void)
 {
 	NMDeviceState s = nm_device_get_state(NM_DEVICE(t.wifi));
 
@@ -212,18 +203,16 @@ device_settled_cond(void)
 	       (t.n_seen > 1 && s == NM_DEVICE_STATE_DISCONNECTED);
 }
 
-static bool
-activated_cond(void)
+static bool activated_cond(void)
 {
 	return t.ac && nm_active_connection_get_state(t.ac) ==
 			       NM_ACTIVE_CONNECTION_STATE_ACTIVATED;
 }
 
-static void
-assert_transitions(const struct transition *want, size_t n)
+static void assert_transitions(const struct transition *want, size_t n)
 {
-	cr_assert_eq(t.n_seen, n, "saw %zu device states, wanted %zu",
-		     t.n_seen, n);
+	cr_assert_eq(t.n_seen, n, "saw %zu device states, wanted %zu", t.n_seen,
+		     n);
 	for (size_t i = 0; i < n; i++) {
 		cr_expect_eq(t.seen[i].state, want[i].state,
 			     "state %zu: %u, wanted %u", i, t.seen[i].state,
@@ -334,8 +323,7 @@ Test(nm_double, joins_with_the_right_password)
 	g_variant_unref(options);
 }
 
-static bool
-ac_deactivated_cond(void)
+static bool ac_deactivated_cond(void)
 {
 	return t.ac && nm_active_connection_get_state(t.ac) ==
 			       NM_ACTIVE_CONNECTION_STATE_DEACTIVATED;
@@ -368,8 +356,7 @@ Test(nm_double, wrong_password_fails_for_lack_of_secrets)
 		     NM_DEVICE_STATE_REASON_NONE);
 }
 
-static bool
-hidden_joined_cond(void)
+static bool hidden_joined_cond(void)
 {
 	return nm_device_get_state(NM_DEVICE(t.wifi)) ==
 	       NM_DEVICE_STATE_ACTIVATED;
@@ -385,14 +372,14 @@ Test(nm_double, joins_a_hidden_network_by_its_name)
 	g_object_unref(c);
 	cr_assert_null(t.error, "%s", t.error ? t.error->message : "");
 	cr_assert(run_until(hidden_joined_cond, WAIT_MS));
-	cr_expect(nm_setting_wireless_get_hidden(nm_connection_get_setting_wireless(
-		NM_CONNECTION(nm_active_connection_get_connection(t.ac)))));
+	cr_expect(nm_setting_wireless_get_hidden(
+		nm_connection_get_setting_wireless(NM_CONNECTION(
+			nm_active_connection_get_connection(t.ac)))));
 }
 
 static gint64 last_scan_before;
 
-static void
-scan_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+static void scan_cb(GObject *source, GAsyncResult *result, gpointer user_data)
 {
 	(void)user_data;
 	nm_device_wifi_request_scan_finish(NM_DEVICE_WIFI(source), result,
@@ -400,25 +387,21 @@ scan_cb(GObject *source, GAsyncResult *result, gpointer user_data)
 	t.scan_done = true;
 }
 
-static bool
-scan_answered_cond(void)
+static bool scan_answered_cond(void)
 {
 	return t.scan_done;
 }
 
-static bool
-scanned_cond(void)
+static bool scanned_cond(void)
 {
 	return nm_device_wifi_get_last_scan(t.wifi) != last_scan_before;
 }
 
-static void
-start_hotspot(void)
+static void start_hotspot(void)
 {
 	NMConnection *c = wifi_profile("Distiller-A1B2", "ap", "ap-secret-1");
 	NMSetting *s_ip4 = nm_setting_ip4_config_new();
-	NMIPAddress *addr = nm_ip_address_new(AF_INET, "192.168.4.1", 24,
-					      NULL);
+	NMIPAddress *addr = nm_ip_address_new(AF_INET, "192.168.4.1", 24, NULL);
 
 	g_object_set(s_ip4, NM_SETTING_IP_CONFIG_METHOD,
 		     NM_SETTING_IP4_CONFIG_METHOD_SHARED, NULL);
@@ -440,12 +423,12 @@ Test(nm_double, hotspot_defers_scans_until_it_stops)
 	start("basic.json", NULL);
 	start_hotspot();
 	cr_expect_eq(nm_device_wifi_get_mode(t.wifi), NM_802_11_MODE_AP);
-	cr_expect_str_eq(nm_ip_address_get_address(g_ptr_array_index(
-				 nm_ip_config_get_addresses(
-					 nm_device_get_ip4_config(
-						 NM_DEVICE(t.wifi))),
-				 0)),
-			 "192.168.4.1");
+	cr_expect_str_eq(
+		nm_ip_address_get_address(g_ptr_array_index(
+			nm_ip_config_get_addresses(
+				nm_device_get_ip4_config(NM_DEVICE(t.wifi))),
+			0)),
+		"192.168.4.1");
 
 	/* our own access point shows in the list, with our own address */
 	own = find_ap("Distiller-A1B2");
@@ -467,7 +450,8 @@ Test(nm_double, hotspot_defers_scans_until_it_stops)
 	/* stopping the hotspot lets the queued scan run */
 	t.done = false;
 	nm_client_deactivate_connection_async(t.client, t.ac, NULL, NULL, NULL);
-	cr_assert(run_until(scanned_cond, WAIT_MS), "the queued scan never ran");
+	cr_assert(run_until(scanned_cond, WAIT_MS),
+		  "the queued scan never ran");
 	cr_expect_eq(nm_device_wifi_get_mode(t.wifi), NM_802_11_MODE_INFRA);
 	cr_expect_null(find_ap("Distiller-A1B2"));
 }
@@ -484,8 +468,8 @@ Test(nm_double, iwd_refuses_scans_in_ap_mode)
 		  t.error ? t.error->message : "success");
 }
 
-static void
-nm_running_cb(GObject *object, GParamSpec *pspec, gpointer user_data)
+static void nm_running_cb(GObject *object, GParamSpec *pspec,
+			  gpointer user_data)
 {
 	(void)object;
 	(void)pspec;
@@ -493,14 +477,12 @@ nm_running_cb(GObject *object, GParamSpec *pspec, gpointer user_data)
 	t.nm_running_changes++;
 }
 
-static bool
-nm_gone_cond(void)
+static bool nm_gone_cond(void)
 {
 	return !nm_client_get_nm_running(t.client);
 }
 
-static bool
-nm_back_cond(void)
+static bool nm_back_cond(void)
 {
 	return nm_client_get_nm_running(t.client) && find_wifi();
 }
@@ -513,27 +495,26 @@ Test(nm_double, a_restart_is_seen_by_the_client)
 	cr_assert_eq(nm_double_restart(t.nm, 300), 0);
 	cr_assert(run_until(nm_gone_cond, WAIT_MS), "NMClient missed the stop");
 	cr_expect_null(find_wifi());
-	cr_assert(run_until(nm_back_cond, WAIT_MS), "NMClient missed the start");
+	cr_assert(run_until(nm_back_cond, WAIT_MS),
+		  "NMClient missed the start");
 	cr_expect_eq(t.nm_running_changes, 2);
 	cr_expect_str_eq(nm_device_get_iface(NM_DEVICE(find_wifi())), "wlan0");
 }
 
-static void
-device_added_cb(NMClient *client, NMDevice *device, gpointer user_data)
+static void device_added_cb(NMClient *client, NMDevice *device,
+			    gpointer user_data)
 {
 	(void)client;
 	(void)user_data;
 	t.added = device;
 }
 
-static bool
-device_added_cond(void)
+static bool device_added_cond(void)
 {
 	return t.added != NULL;
 }
 
-static bool
-added_ap_cond(void)
+static bool added_ap_cond(void)
 {
 	return nm_device_wifi_get_access_points(NM_DEVICE_WIFI(t.added))->len ==
 	       1;
@@ -572,8 +553,7 @@ Test(nm_double, rejects_a_short_password_as_networkmanager_does)
 	cr_expect_eq(t.n_seen, 0, "nothing may start");
 }
 
-static bool
-network_lost_cond(void)
+static bool network_lost_cond(void)
 {
 	return t.n_seen > 0 &&
 	       t.seen[t.n_seen - 1].state == NM_DEVICE_STATE_DISCONNECTED;
@@ -597,8 +577,8 @@ Test(nm_double, a_vanished_network_drops_the_connection)
 	cr_expect_null(find_ap("HomeNet"));
 }
 
-static void
-hostname_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+static void hostname_cb(GObject *source, GAsyncResult *result,
+			gpointer user_data)
 {
 	(void)user_data;
 	nm_client_save_hostname_finish(NM_CLIENT(source), result, &t.error);

@@ -71,14 +71,13 @@ static uint64_t wait_done(uint64_t count, int timeout_ms)
 #define RING_PER_ACTOR 12500
 
 static const char *const ring_names[RING_ACTORS] = {
-	"ring0", "ring1", "ring2", "ring3",
-	"ring4", "ring5", "ring6", "ring7",
+	"ring0", "ring1", "ring2", "ring3", "ring4", "ring5", "ring6", "ring7",
 };
 
 struct ring_actor {
 	int position;
-	uint64_t next_to_send;		/* 1-based sequence numbers */
-	uint64_t expected;		/* next sequence from the predecessor */
+	uint64_t next_to_send; /* 1-based sequence numbers */
+	uint64_t expected;     /* next sequence from the predecessor */
 	uint64_t received;
 	uint64_t refused;
 	bool out_of_order;
@@ -99,7 +98,7 @@ static void ring_send_cb(struct actor *self, void *user_data)
 		err = actor_send(self, next, &m);
 		if (err == -EAGAIN) {
 			r->refused++;
-			return;		/* the timer tries again */
+			return; /* the timer tries again */
 		}
 
 		cr_assert_eq(err, 0);
@@ -116,8 +115,7 @@ static int ring_init(struct actor *self, void **state)
 	r->next_to_send = 1;
 	r->expected = 1;
 	*state = r;
-	return actor_timer_add(self, 0, 1, ring_send_cb, r, NULL) > 0 ? 0 :
-									-1;
+	return actor_timer_add(self, 0, 1, ring_send_cb, r, NULL) > 0 ? 0 : -1;
 }
 
 static int ring_handle(struct actor *self, void *state, const struct msg *m)
@@ -135,16 +133,19 @@ static int ring_handle(struct actor *self, void *state, const struct msg *m)
 	return 0;
 }
 
-#define RING_DEF(n) { .name = ring_names[n], .init = ring_init, \
-		      .handle = ring_handle }
+#define RING_DEF(n)                                       \
+	{                                                 \
+		.name = ring_names[n], .init = ring_init, \
+		.handle = ring_handle                     \
+	}
 
 static const struct actor_def ring_defs[RING_ACTORS] = {
 	RING_DEF(0), RING_DEF(1), RING_DEF(2), RING_DEF(3),
 	RING_DEF(4), RING_DEF(5), RING_DEF(6), RING_DEF(7),
 };
 
-Test(runtime, eight_actors_exchange_100000_messages_without_loss,
-     .init = setup, .fini = teardown)
+Test(runtime, eight_actors_exchange_100000_messages_without_loss, .init = setup,
+     .fini = teardown)
 {
 	const struct actor_def *defs[RING_ACTORS];
 	struct runtime *rt;
@@ -172,7 +173,8 @@ Test(runtime, eight_actors_exchange_100000_messages_without_loss,
 
 	cr_assert_eq(total, RING_ACTORS * RING_PER_ACTOR);
 	cr_log_info("100000 messages delivered, %lu sends refused by full "
-		    "mailboxes and retried", (unsigned long)refused);
+		    "mailboxes and retried",
+		    (unsigned long)refused);
 }
 
 /* ---- a full mailbox is reported to the sender ------------------------ */
@@ -307,8 +309,8 @@ static const struct actor_def timers_def = {
 	.handle = noop_handle,
 };
 
-Test(runtime, one_shot_and_repeating_timers_fire_and_cancel,
-     .init = setup, .fini = teardown)
+Test(runtime, one_shot_and_repeating_timers_fire_and_cancel, .init = setup,
+     .fini = teardown)
 {
 	const struct actor_def *defs[] = { &timers_def };
 	struct runtime *rt;
@@ -345,8 +347,7 @@ static int own_loop_run(struct actor *self, void *state)
 	}
 }
 
-static int own_loop_handle(struct actor *self, void *state,
-			   const struct msg *m)
+static int own_loop_handle(struct actor *self, void *state, const struct msg *m)
 {
 	(void)self;
 	(void)state;
@@ -362,8 +363,8 @@ static const struct actor_def own_loop_def = {
 	.run = own_loop_run,
 };
 
-Test(runtime, own_loop_actor_wakes_on_mail_and_stops,
-     .init = setup, .fini = teardown)
+Test(runtime, own_loop_actor_wakes_on_mail_and_stops, .init = setup,
+     .fini = teardown)
 {
 	const struct actor_def *defs[] = { &own_loop_def };
 	struct msg m = { .type = MSG_REPLY, .correlation_id = 3 };
@@ -399,8 +400,8 @@ static void publish_burst(struct actor *self)
 
 	for (uint64_t seq = 1; seq <= BURST; seq++) {
 		m.body.snapshot.seq = seq;
-		m.body.snapshot.state = (enum wifi_state)(seq %
-							  WIFI_STATE_COUNT);
+		m.body.snapshot.state =
+			(enum wifi_state)(seq % WIFI_STATE_COUNT);
 		cr_assert_eq(actor_publish(self, &m), 0);
 	}
 }
@@ -437,7 +438,7 @@ static int subscriber_handle(struct actor *self, void *state,
 
 	atomic_store(&sub_last_seq, seq);
 	atomic_fetch_add(&sub_seen, 1);
-	poll(&none, 1, 1);		/* a slow subscriber: 1 ms a message */
+	poll(&none, 1, 1); /* a slow subscriber: 1 ms a message */
 	if (seq == BURST)
 		signal_done();
 
@@ -456,8 +457,8 @@ static const struct actor_def subscriber_def = {
 	.subscribe_state = true,
 };
 
-Test(runtime, slow_subscriber_converges_on_newest_snapshot,
-     .init = setup, .fini = teardown)
+Test(runtime, slow_subscriber_converges_on_newest_snapshot, .init = setup,
+     .fini = teardown)
 {
 	const struct actor_def *defs[] = { &publisher_def, &subscriber_def };
 	struct runtime *rt;
@@ -477,7 +478,8 @@ Test(runtime, slow_subscriber_converges_on_newest_snapshot,
 	cr_assert_eq(atomic_load(&sub_last_seq), BURST);
 	cr_assert_not(atomic_load(&sub_regressed));
 	cr_log_info("slow subscriber handled %lu of %d snapshots and ended "
-		    "on the newest", atomic_load(&sub_seen), BURST);
+		    "on the newest",
+		    atomic_load(&sub_seen), BURST);
 }
 
 /* ---- a stuck actor is abandoned within the stop deadline ------------- */
@@ -499,8 +501,8 @@ static const struct actor_def stuck_def = {
 	.handle = stuck_handle,
 };
 
-Test(runtime, stop_abandons_an_actor_that_does_not_answer,
-     .init = setup, .fini = teardown)
+Test(runtime, stop_abandons_an_actor_that_does_not_answer, .init = setup,
+     .fini = teardown)
 {
 	const struct actor_def *defs[] = { &stuck_def };
 	struct msg m = { .type = MSG_REPLY };

@@ -118,8 +118,9 @@ static int hang_handle(struct actor *self, void *state, const struct msg *m)
 	 */
 	if ((intptr_t)state == 1) {
 		log_start(&hang_entered);
-		poll(&none, 1, (int)cfg.heartbeat_deadline_ms +
-			       ACTOR_STOP_TIMEOUT_MS + 700);
+		poll(&none, 1,
+		     (int)cfg.heartbeat_deadline_ms + ACTOR_STOP_TIMEOUT_MS +
+			     700);
 	}
 
 	return 0;
@@ -137,7 +138,8 @@ static int hang_kick_init(struct actor *self, void **state)
 {
 	(void)state;
 	return actor_timer_add(self, 100, 0, hang_kick_cb, NULL, NULL) > 0 ?
-		0 : -EIO;
+		       0 :
+		       -EIO;
 }
 
 static const struct actor_def hang_def = {
@@ -192,8 +194,8 @@ static struct runtime *start(const struct actor_def *const *defs, size_t n)
 	return rt;
 }
 
-Test(supervisor, restarts_a_failing_actor_with_growing_backoff,
-     .init = setup, .timeout = 30)
+Test(supervisor, restarts_a_failing_actor_with_growing_backoff, .init = setup,
+     .timeout = 30)
 {
 	const struct actor_def *defs[] = { &supervisor_actor_def, &flaky_def,
 					   &healthy_def };
@@ -226,8 +228,8 @@ Test(supervisor, restarts_an_actor_whose_handler_fails, .init = setup,
 	runtime_free(rt);
 }
 
-Test(supervisor, restarts_an_actor_that_misses_its_heartbeat,
-     .init = setup, .timeout = 30)
+Test(supervisor, restarts_an_actor_that_misses_its_heartbeat, .init = setup,
+     .timeout = 30)
 {
 	const struct actor_def *defs[] = { &supervisor_actor_def, &hang_def,
 					   &hang_kick_def };
@@ -256,8 +258,7 @@ static const struct actor_def always_fail_def = {
 	.supervised = true,
 };
 
-Test(supervisor, restart_limit_ends_the_process, .init = setup,
-     .timeout = 30)
+Test(supervisor, restart_limit_ends_the_process, .init = setup, .timeout = 30)
 {
 	const struct actor_def *defs[] = { &supervisor_actor_def,
 					   &always_fail_def };
@@ -344,8 +345,7 @@ static int count_watchdogs_until(int fd, struct start_log *log, int count)
 	int watchdogs = 0;
 	char buf[512];
 
-	while (atomic_load(&log->count) < count &&
-	       actor_now_ms() < deadline) {
+	while (atomic_load(&log->count) < count && actor_now_ms() < deadline) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
@@ -380,8 +380,8 @@ Test(supervisor, withholds_watchdog_while_an_actor_hangs, .init = setup,
 	before = count_watchdogs_until(fd, &hang_entered, 1);
 	during = count_watchdogs_until(fd, &hang_starts, 2);
 	cr_log_info("watchdog pings: %d before the hang, %d during the "
-		    "%u ms until the restart", before, during,
-		    cfg.heartbeat_deadline_ms);
+		    "%u ms until the restart",
+		    before, during, cfg.heartbeat_deadline_ms);
 
 	/*
 	 * About fifty 20 ms rounds pass during the hang; only the round

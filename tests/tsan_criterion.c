@@ -12,7 +12,7 @@
  */
 #include <stdlib.h>
 
-#define ARENA_SLOT_FIRST 0x360000	/* 0x560000000000 */
+#define ARENA_SLOT_FIRST 0x360000 /* 0x560000000000 */
 #define ARENA_SLOTS 0x4000
 
 int rand_r(unsigned int *seed)

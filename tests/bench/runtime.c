@@ -133,8 +133,7 @@ static void blast_cb(struct actor *self, void *user_data)
 	blast(self);
 }
 
-static int blaster_handle(struct actor *self, void *state,
-			  const struct msg *m)
+static int blaster_handle(struct actor *self, void *state, const struct msg *m)
 {
 	(void)state;
 	(void)m;
@@ -214,16 +213,21 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 static const struct actor_def ping_def = {
-	.name = "ping", .init = ping_init, .handle = ping_handle,
+	.name = "ping",
+	.init = ping_init,
+	.handle = ping_handle,
 };
 static const struct actor_def pong_def = {
-	.name = "pong", .handle = pong_handle,
+	.name = "pong",
+	.handle = pong_handle,
 };
 static const struct actor_def blaster_def = {
-	.name = "blaster", .handle = blaster_handle,
+	.name = "blaster",
+	.handle = blaster_handle,
 };
 static const struct actor_def sink_def = {
-	.name = "sink", .handle = sink_handle,
+	.name = "sink",
+	.handle = sink_handle,
 };
 
 int main(int argc, char **argv)
@@ -241,8 +245,10 @@ int main(int argc, char **argv)
 	if (argc > 2)
 		one_way = atol(argv[2]);
 	if (round_trips < 100 || one_way < 1000) {
-		fprintf(stderr, "usage: %s [round-trips>=100] "
-			"[messages>=1000]\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s [round-trips>=100] "
+			"[messages>=1000]\n",
+			argv[0]);
 		return 2;
 	}
 

@@ -38,8 +38,8 @@ struct nm_double {
 	char error[512];
 	struct process *bus;
 	struct process *mock;
-	GDBusConnection *conn;		/* ours, for the control calls */
-	GDBusConnection *system_bus;	/* GLib's singleton, which libnm uses */
+	GDBusConnection *conn;	     /* ours, for the control calls */
+	GDBusConnection *system_bus; /* GLib's singleton, which libnm uses */
 };
 
 struct name_wait {
@@ -60,8 +60,7 @@ format_path(char *buf, size_t size, const char *fmt, ...)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-static bool
-socket_accepts_cb(void *user_data)
+static bool socket_accepts_cb(void *user_data)
 {
 	struct nm_double *d = user_data;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -83,9 +82,8 @@ socket_accepts_cb(void *user_data)
 	return ok;
 }
 
-static void
-name_appeared_cb(GDBusConnection *conn, const char *name, const char *owner,
-		 gpointer user_data)
+static void name_appeared_cb(GDBusConnection *conn, const char *name,
+			     const char *owner, gpointer user_data)
 {
 	struct name_wait *w = user_data;
 
@@ -96,8 +94,8 @@ name_appeared_cb(GDBusConnection *conn, const char *name, const char *owner,
 		w->done = true;
 }
 
-static void
-name_vanished_cb(GDBusConnection *conn, const char *name, gpointer user_data)
+static void name_vanished_cb(GDBusConnection *conn, const char *name,
+			     gpointer user_data)
 {
 	struct name_wait *w = user_data;
 
@@ -107,8 +105,7 @@ name_vanished_cb(GDBusConnection *conn, const char *name, gpointer user_data)
 		w->done = true;
 }
 
-static gboolean
-wake_cb(gpointer user_data)
+static gboolean wake_cb(gpointer user_data)
 {
 	(void)user_data;
 	return G_SOURCE_CONTINUE;
@@ -118,9 +115,8 @@ wake_cb(gpointer user_data)
  * Watches NameOwnerChanged for @name on a context of our own until it is
  * (not) owned, the deadline passes or the double's process dies.
  */
-static int
-wait_name(struct nm_double *d, const char *name, bool owned,
-	  unsigned int timeout_ms)
+static int wait_name(struct nm_double *d, const char *name, bool owned,
+		     unsigned int timeout_ms)
 {
 	struct name_wait w = { .d = d, .want_owned = owned };
 	GMainContext *ctx = g_main_context_new();
@@ -155,8 +151,7 @@ wait_name(struct nm_double *d, const char *name, bool owned,
 }
 
 /* {"scenario": path} with the caller's parameters over it. */
-static char *
-template_params(const struct nm_double_options *opts)
+static char *template_params(const struct nm_double_options *opts)
 {
 	const char *scenario = opts->scenario ? opts->scenario : "basic.json";
 	char path[PATH_MAX];
@@ -169,8 +164,8 @@ template_params(const struct nm_double_options *opts)
 			scenario) < 0)
 		return NULL;
 
-	params = opts->params_json ? cJSON_Parse(opts->params_json)
-				   : cJSON_CreateObject();
+	params = opts->params_json ? cJSON_Parse(opts->params_json) :
+				     cJSON_CreateObject();
 	if (!cJSON_IsObject(params)) {
 		cJSON_Delete(params);
 		return NULL;
@@ -183,14 +178,12 @@ template_params(const struct nm_double_options *opts)
 	return text;
 }
 
-static int
-start_bus(struct nm_double *d, unsigned int timeout_ms)
+static int start_bus(struct nm_double *d, unsigned int timeout_ms)
 {
 	char config[PATH_MAX + 16];
 	char address[PATH_MAX + 16];
 	const char *argv[] = {
-		"dbus-daemon", "--nofork", "--nopidfile", config, address,
-		NULL,
+		"dbus-daemon", "--nofork", "--nopidfile", config, address, NULL,
 	};
 	struct process_options opts = {
 		.argv = argv,
@@ -202,8 +195,8 @@ start_bus(struct nm_double *d, unsigned int timeout_ms)
 	if (format_path(config, sizeof(config),
 			"--config-file=%s/tests/nm/system-bus.conf",
 			DISTILLER_SOURCE_DIR) < 0 ||
-	    format_path(address, sizeof(address), "--address=%s",
-			d->address) < 0)
+	    format_path(address, sizeof(address), "--address=%s", d->address) <
+		    0)
 		return -ENAMETOOLONG;
 
 	err = process_spawn(&opts, &d->bus);
@@ -228,19 +221,20 @@ start_bus(struct nm_double *d, unsigned int timeout_ms)
 	return 0;
 }
 
-static int
-start_mock(struct nm_double *d, const struct nm_double_options *opts,
-	   unsigned int timeout_ms)
+static int start_mock(struct nm_double *d, const struct nm_double_options *opts,
+		      unsigned int timeout_ms)
 {
 	char template[PATH_MAX];
 	char env_address[PATH_MAX + 64];
 	char *params = template_params(opts);
 	const char *argv[] = {
-		PYTHON, "-m", "dbusmock", "--system", "--template", template,
-		"-p", params, NULL,
+		PYTHON,	  "-m", "dbusmock", "--system", "--template",
+		template, "-p", params,	    NULL,
 	};
 	const char *env[] = {
-		env_address, "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1",
+		env_address,
+		"PYTHONDONTWRITEBYTECODE=1",
+		"PYTHONUNBUFFERED=1",
 		NULL,
 	};
 	struct process_options popts = {
@@ -273,8 +267,8 @@ start_mock(struct nm_double *d, const struct nm_double_options *opts,
 	return err;
 }
 
-int
-nm_double_start(const struct nm_double_options *opts, struct nm_double **out)
+int nm_double_start(const struct nm_double_options *opts,
+		    struct nm_double **out)
 {
 	static const struct nm_double_options defaults;
 	struct nm_double *d;
@@ -295,8 +289,8 @@ nm_double_start(const struct nm_double_options *opts, struct nm_double **out)
 		return err;
 	}
 
-	if (format_path(d->socket_path, sizeof(d->socket_path),
-			"%s/system_bus", d->dir) < 0 ||
+	if (format_path(d->socket_path, sizeof(d->socket_path), "%s/system_bus",
+			d->dir) < 0 ||
 	    format_path(d->address, sizeof(d->address), "unix:path=%s",
 			d->socket_path) < 0 ||
 	    format_path(d->log_path, sizeof(d->log_path), "%s/nm-double.log",
@@ -337,8 +331,7 @@ fail:
 	return err;
 }
 
-void
-nm_double_free(struct nm_double *d)
+void nm_double_free(struct nm_double *d)
 {
 	if (!d)
 		return;
@@ -361,39 +354,33 @@ nm_double_free(struct nm_double *d)
 	free(d);
 }
 
-const char *
-nm_double_bus_address(const struct nm_double *d)
+const char *nm_double_bus_address(const struct nm_double *d)
 {
 	return d->address;
 }
 
-const char *
-nm_double_dir(const struct nm_double *d)
+const char *nm_double_dir(const struct nm_double *d)
 {
 	return d->dir;
 }
 
-const char *
-nm_double_log_path(const struct nm_double *d)
+const char *nm_double_log_path(const struct nm_double *d)
 {
 	return d->log_path;
 }
 
-const char *
-nm_double_last_error(const struct nm_double *d)
+const char *nm_double_last_error(const struct nm_double *d)
 {
 	return d->error;
 }
 
-int
-nm_double_wait_nm(struct nm_double *d, bool owned, unsigned int timeout_ms)
+int nm_double_wait_nm(struct nm_double *d, bool owned, unsigned int timeout_ms)
 {
 	return wait_name(d, NM_NAME, owned, timeout_ms);
 }
 
-int
-nm_double_call(struct nm_double *d, const char *method, GVariant *args,
-	       GVariant **reply)
+int nm_double_call(struct nm_double *d, const char *method, GVariant *args,
+		   GVariant **reply)
 {
 	GError *error = NULL;
 	GVariant *ret;
@@ -428,23 +415,21 @@ nm_double_call(struct nm_double *d, const char *method, GVariant *args,
 	return 0;
 }
 
-static GVariant *
-ssid_variant(const char *ssid)
+static GVariant *ssid_variant(const char *ssid)
 {
 	return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, ssid,
 					 strlen(ssid), 1);
 }
 
-int
-nm_double_add_ap_spec(struct nm_double *d, GVariant *spec)
+int nm_double_add_ap_spec(struct nm_double *d, GVariant *spec)
 {
 	return nm_double_call(d, "AddAccessPoint",
 			      g_variant_new("(@a{sv})", spec), NULL);
 }
 
-int
-nm_double_add_ap(struct nm_double *d, const char *ssid, const char *security,
-		 unsigned int strength, unsigned int frequency_mhz)
+int nm_double_add_ap(struct nm_double *d, const char *ssid,
+		     const char *security, unsigned int strength,
+		     unsigned int frequency_mhz)
 {
 	GVariantBuilder b;
 
@@ -459,27 +444,22 @@ nm_double_add_ap(struct nm_double *d, const char *ssid, const char *security,
 	return nm_double_add_ap_spec(d, g_variant_builder_end(&b));
 }
 
-int
-nm_double_remove_ap(struct nm_double *d, const char *ssid)
+int nm_double_remove_ap(struct nm_double *d, const char *ssid)
 {
 	return nm_double_call(d, "RemoveAccessPoint",
-			      g_variant_new("(@ay)", ssid_variant(ssid)),
-			      NULL);
+			      g_variant_new("(@ay)", ssid_variant(ssid)), NULL);
 }
 
-int
-nm_double_set_strength(struct nm_double *d, const char *ssid,
-		       unsigned int strength)
+int nm_double_set_strength(struct nm_double *d, const char *ssid,
+			   unsigned int strength)
 {
-	return nm_double_call(d, "SetStrength",
-			      g_variant_new("(@ayu)", ssid_variant(ssid),
-					    strength),
-			      NULL);
+	return nm_double_call(
+		d, "SetStrength",
+		g_variant_new("(@ayu)", ssid_variant(ssid), strength), NULL);
 }
 
-int
-nm_double_set_behaviour(struct nm_double *d, const char *ssid,
-			const char *behaviour, const char *psk)
+int nm_double_set_behaviour(struct nm_double *d, const char *ssid,
+			    const char *behaviour, const char *psk)
 {
 	return nm_double_call(d, "SetBehaviour",
 			      g_variant_new("(@ayss)", ssid_variant(ssid),
@@ -487,51 +467,44 @@ nm_double_set_behaviour(struct nm_double *d, const char *ssid,
 			      NULL);
 }
 
-int
-nm_double_set_step_delay(struct nm_double *d, unsigned int ms)
+int nm_double_set_step_delay(struct nm_double *d, unsigned int ms)
 {
 	return nm_double_call(d, "SetStepDelay", g_variant_new("(u)", ms),
 			      NULL);
 }
 
-int
-nm_double_drop_connection(struct nm_double *d, unsigned int reason)
+int nm_double_drop_connection(struct nm_double *d, unsigned int reason)
 {
-	return nm_double_call(d, "DropConnection",
-			      g_variant_new("(u)", reason), NULL);
+	return nm_double_call(d, "DropConnection", g_variant_new("(u)", reason),
+			      NULL);
 }
 
-int
-nm_double_restart(struct nm_double *d, unsigned int down_ms)
+int nm_double_restart(struct nm_double *d, unsigned int down_ms)
 {
 	return nm_double_call(d, "Restart", g_variant_new("(u)", down_ms),
 			      NULL);
 }
 
-int
-nm_double_add_wifi_device(struct nm_double *d, const char *iface,
-			  const char *hw_address)
+int nm_double_add_wifi_device(struct nm_double *d, const char *iface,
+			      const char *hw_address)
 {
 	return nm_double_call(d, "AddWifiDevice",
 			      g_variant_new("(ss)", iface, hw_address), NULL);
 }
 
-int
-nm_double_remove_wifi_device(struct nm_double *d)
+int nm_double_remove_wifi_device(struct nm_double *d)
 {
 	return nm_double_call(d, "RemoveWifiDevice", NULL, NULL);
 }
 
-int
-nm_double_set_wireless_enabled(struct nm_double *d, bool enabled)
+int nm_double_set_wireless_enabled(struct nm_double *d, bool enabled)
 {
 	return nm_double_call(d, "SetWirelessEnabled",
 			      g_variant_new("(b)", enabled), NULL);
 }
 
-int
-nm_double_get_last_call(struct nm_double *d, const char *method,
-			GVariant **settings, GVariant **options)
+int nm_double_get_last_call(struct nm_double *d, const char *method,
+			    GVariant **settings, GVariant **options)
 {
 	GVariant *reply;
 	int err;
@@ -549,8 +522,7 @@ nm_double_get_last_call(struct nm_double *d, const char *method,
 	return 0;
 }
 
-static char **
-call_strv(struct nm_double *d, const char *method)
+static char **call_strv(struct nm_double *d, const char *method)
 {
 	GVariant *reply, *list;
 	char **out;
@@ -565,26 +537,22 @@ call_strv(struct nm_double *d, const char *method)
 	return out;
 }
 
-char **
-nm_double_get_calls(struct nm_double *d)
+char **nm_double_get_calls(struct nm_double *d)
 {
 	return call_strv(d, "GetCalls");
 }
 
-int
-nm_double_clear_calls(struct nm_double *d)
+int nm_double_clear_calls(struct nm_double *d)
 {
 	return nm_double_call(d, "ClearCalls", NULL, NULL);
 }
 
-char **
-nm_double_get_hostnames(struct nm_double *d)
+char **nm_double_get_hostnames(struct nm_double *d)
 {
 	return call_strv(d, "GetHostnames");
 }
 
-int
-nm_double_get_state(struct nm_double *d, GVariant **state)
+int nm_double_get_state(struct nm_double *d, GVariant **state)
 {
 	GVariant *reply;
 	int err;

@@ -74,8 +74,7 @@ const char *nm_double_last_error(const struct nm_double *d);
  * Waits until org.freedesktop.NetworkManager is owned (@owned) or not,
  * watching NameOwnerChanged. Returns 0 or -ETIMEDOUT.
  */
-int nm_double_wait_nm(struct nm_double *d, bool owned,
-		      unsigned int timeout_ms);
+int nm_double_wait_nm(struct nm_double *d, bool owned, unsigned int timeout_ms);
 
 /*
  * Calls @method of the control interface. @args (may be NULL, floating

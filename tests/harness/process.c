@@ -32,8 +32,7 @@ struct process {
 	int status;
 };
 
-uint64_t
-harness_now_ms(void)
+uint64_t harness_now_ms(void)
 {
 	struct timespec ts;
 
@@ -41,8 +40,7 @@ harness_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void
-sleep_ms(unsigned int ms)
+static void sleep_ms(unsigned int ms)
 {
 	struct timespec ts = {
 		.tv_sec = ms / 1000,
@@ -53,9 +51,8 @@ sleep_ms(unsigned int ms)
 		;
 }
 
-int
-harness_wait_for(harness_predicate_cb_t cb, void *user_data,
-		 unsigned int timeout_ms)
+int harness_wait_for(harness_predicate_cb_t cb, void *user_data,
+		     unsigned int timeout_ms)
 {
 	uint64_t deadline = harness_now_ms() + timeout_ms;
 	unsigned int pause = 1;
@@ -74,8 +71,7 @@ harness_wait_for(harness_predicate_cb_t cb, void *user_data,
 }
 
 /* Finds @name in PATH the way execvp would, before fork. */
-static int
-resolve_program(const char *name, char *out, size_t size)
+static int resolve_program(const char *name, char *out, size_t size)
 {
 	const char *path = getenv("PATH");
 	const char *p;
@@ -106,8 +102,7 @@ resolve_program(const char *name, char *out, size_t size)
 }
 
 /* environ with @extra added; an extra KEY replaces the inherited one. */
-static char **
-build_env(const char *const *extra)
+static char **build_env(const char *const *extra)
 {
 	size_t n_env = 0, n_extra = 0, n = 0, i, j;
 	char **env;
@@ -141,9 +136,9 @@ build_env(const char *const *extra)
 }
 
 /* In the child: only async-signal-safe calls until execve. */
-static void
-exec_child(const char *program, char *const argv[], char *const envp[],
-	   int out_fd, const char *cwd, pid_t parent)
+static void exec_child(const char *program, char *const argv[],
+		       char *const envp[], int out_fd, const char *cwd,
+		       pid_t parent)
 {
 	sigset_t all;
 
@@ -167,8 +162,7 @@ exec_child(const char *program, char *const argv[], char *const envp[],
 	_exit(127);
 }
 
-int
-process_spawn(const struct process_options *opts, struct process **out)
+int process_spawn(const struct process_options *opts, struct process **out)
 {
 	char program[PATH_MAX];
 	struct process *p;
@@ -225,14 +219,12 @@ fail:
 	return err;
 }
 
-pid_t
-process_pid(const struct process *p)
+pid_t process_pid(const struct process *p)
 {
 	return p->pid;
 }
 
-static bool
-reap(struct process *p)
+static bool reap(struct process *p)
 {
 	pid_t r;
 
@@ -246,20 +238,17 @@ reap(struct process *p)
 	return p->exited;
 }
 
-bool
-process_running(struct process *p)
+bool process_running(struct process *p)
 {
 	return !reap(p);
 }
 
-static bool
-exited_cb(void *user_data)
+static bool exited_cb(void *user_data)
 {
 	return reap(user_data);
 }
 
-int
-process_wait(struct process *p, unsigned int timeout_ms, int *status)
+int process_wait(struct process *p, unsigned int timeout_ms, int *status)
 {
 	int pidfd;
 	int err;
@@ -295,8 +284,7 @@ process_wait(struct process *p, unsigned int timeout_ms, int *status)
 	return 0;
 }
 
-int
-process_stop(struct process *p, int sig, unsigned int timeout_ms)
+int process_stop(struct process *p, int sig, unsigned int timeout_ms)
 {
 	if (reap(p)) {
 		/* the leader is gone; make sure its group is too */
@@ -315,8 +303,7 @@ process_stop(struct process *p, int sig, unsigned int timeout_ms)
 	return -ETIMEDOUT;
 }
 
-void
-process_free(struct process *p)
+void process_free(struct process *p)
 {
 	if (!p)
 		return;
@@ -325,8 +312,7 @@ process_free(struct process *p)
 	free(p);
 }
 
-int
-harness_temp_dir(char *buf, size_t size, const char *prefix)
+int harness_temp_dir(char *buf, size_t size, const char *prefix)
 {
 	const char *tmp = getenv("TMPDIR");
 
@@ -339,8 +325,7 @@ harness_temp_dir(char *buf, size_t size, const char *prefix)
 	return mkdtemp(buf) ? 0 : -errno;
 }
 
-int
-harness_remove_tree(const char *path)
+int harness_remove_tree(const char *path)
 {
 	struct dirent *entry;
 	DIR *dir;

@@ -21,12 +21,12 @@
 struct process;
 
 struct process_options {
-	const char *const *argv;	/* argv[0]: a path, or a name in PATH */
-	const char *const *env;		/* extra "KEY=value", NULL-terminated;
+	const char *const *argv; /* argv[0]: a path, or a name in PATH */
+	const char *const *env;	 /* extra "KEY=value", NULL-terminated;
 					 * may be NULL */
-	const char *output_path;	/* stdout and stderr, appended; NULL
+	const char *output_path; /* stdout and stderr, appended; NULL
 					 * keeps the test's own */
-	const char *cwd;		/* may be NULL */
+	const char *cwd;	 /* may be NULL */
 };
 
 /*
