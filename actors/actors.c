@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The daemon's actor table. State comes right after the supervisor so the
  * first snapshot exists before anyone asks for it; the web server comes

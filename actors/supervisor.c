@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The supervisor actor. Thread "supervisor", mailbox "supervisor", runtime
  * loop. It starts every other actor of the table, then every

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The actor runtime: the table of actors, their mailboxes, their threads,
  * their timers and the state bus.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Log lines for journald: "<PRIO>actor: Message\n" written to stderr with a
  * single write(2) so lines from different threads never interleave.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * distiller-wifi: the daemon's entry point. Reads the configuration
  * (defaults, environment, --config file, flags), starts the supervisor,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * sd_notify(3) without libsystemd: the protocol is a datagram of
  * newline-separated assignments sent to an AF_UNIX socket whose path (or

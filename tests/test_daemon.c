@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The daemon binary as systemd and a person at a shell meet it: --help
  * and --version, usage errors (status 2) and configuration errors (status

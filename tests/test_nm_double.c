@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The NetworkManager double, seen through libnm itself: a small NMClient
  * on a GMainContext of the test's own, against tests/nm/scenarios. These

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The actor runtime with real threads and real inproc sockets: delivery
  * without loss across eight actors, full mailboxes reported to the sender,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The supervisor with real actors: restarts after an error, after an exit
  * during init and after a missed heartbeat; back-off that at least doubles;

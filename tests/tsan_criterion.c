@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Linked into every test program of a ThreadSanitizer build, and only
  * there. Criterion keeps its test data in an "inheritable arena" that it

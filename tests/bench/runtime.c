@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Benchmark of the actor runtime (a program, not a test): actor-to-actor
  * round-trip latency over inproc mailboxes (p50, p99) and one-way

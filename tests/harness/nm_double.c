@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The NetworkManager double for tests (see nm_double.h): one private
  * dbus-daemon and one python3-dbusmock process, each in a process group

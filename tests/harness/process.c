@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Child processes for integration tests (see process.h). The child is
  * forked and executes at once; everything it needs (the resolved path,
