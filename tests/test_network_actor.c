@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -877,10 +879,52 @@ Test(network_actor, lost_connection_that_comes_back_stays_connected)
 	pthread_mutex_unlock(&rec.lock);
 }
 
+/* An inotify descriptor that sees every opening of @path. */
+static int watch_reads(const char *path)
+{
+	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_geq(inotify_add_watch(fd, path, IN_OPEN), 0);
+	return fd;
+}
+
+/* Waits until the watched file was opened @count times. */
+static bool wait_reads(int fd, unsigned int count)
+{
+	uint64_t deadline = actor_now_ms() + DEADLINE_MS;
+	unsigned int seen = 0;
+	char buf[4096];
+
+	while (seen < count) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t now = actor_now_ms();
+		ssize_t n;
+
+		if (now >= deadline)
+			return false;
+
+		if (poll(&pfd, 1, (int)(deadline - now)) <= 0)
+			continue;
+
+		n = read(fd, buf, sizeof(buf));
+		for (ssize_t off = 0; off < n;) {
+			const struct inotify_event *ev =
+				(const void *)(buf + off);
+
+			seen += !!(ev->mask & IN_OPEN);
+			off += (ssize_t)(sizeof(*ev) + ev->len);
+		}
+	}
+
+	return true;
+}
+
 Test(network_actor, retries_the_known_network_unless_a_phone_holds_a_lease)
 {
 	unsigned int cursor = 0;
 	char path[512];
+	int watch;
 	FILE *f;
 
 	start_double("basic.json", SAVED_HOMENET);
@@ -895,9 +939,15 @@ Test(network_actor, retries_the_known_network_unless_a_phone_holds_a_lease)
 	ap_mode(&cursor);
 	cr_assert_eq(nm_double_clear_calls(nm), 0);
 
-	/* the network is back, but a phone is on the AP: no retry */
+	/*
+	 * The network is back, but a phone is on the AP: no retry. Each
+	 * retry period reads the lease file before deciding, so three reads
+	 * are three decisions not to drop the AP.
+	 */
+	watch = watch_reads(path);
 	add_ap("HomeNet", "wpa2", 80, 2437);
-	sleep(3); /* three retry periods of reconnect_grace_s */
+	cr_assert(wait_reads(watch, 3), "the retry timer never looked");
+	close(watch);
 	cr_assert_eq(count_calls("ActivateConnection"), 0,
 		     "no retry while a phone holds a lease");
 
