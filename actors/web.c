@@ -208,7 +208,7 @@ static void web_apply_snapshot(struct web *w, const struct msg *m)
 	    (m->correlation_id || snap->seq == w->snapshot.seq))
 		return;
 
-	json = api_json_status(snap);
+	json = api_json_status(snap, w->cfg->web_port);
 	if (!json) {
 		log_err("Failed to build the status JSON: %s",
 			strerror(ENOMEM));

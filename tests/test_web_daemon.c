@@ -426,9 +426,10 @@ static bool dropin_present(void)
 Test(web_daemon, status_in_ap_mode_has_exactly_the_public_fields)
 {
 	static const char *const keys[] = {
-		"state",   "ssid",	 "ip_address", "tunnel_url",
-		"error",   "session_id", "device_id",  "hostname",
-		"ap_ssid", "seq",	 "mdns",       "tunnel_provider",
+		"state",    "ssid",	  "ip_address", "tunnel_url",
+		"error",    "session_id", "device_id",	"hostname",
+		"ap_ssid",  "seq",	  "mdns",	"tunnel_provider",
+		"web_port",
 	};
 	const size_t n_keys = sizeof(keys) / sizeof(keys[0]);
 	struct http_response r;
@@ -451,6 +452,9 @@ Test(web_daemon, status_in_ap_mode_has_exactly_the_public_fields)
 				   "no \"%s\" in %s", keys[i], r.body);
 
 	cr_assert_str_eq(jstr(root, "state"), "AP_MODE");
+	item = cJSON_GetObjectItemCaseSensitive(root, "web_port");
+	cr_assert(cJSON_IsNumber(item) && item->valueint == fx.port,
+		  "web_port is the main listener's: %s", r.body);
 	for (const char *const *k =
 		     (const char *const[]){ "ssid", "ip_address", "tunnel_url",
 					    "error", "session_id", NULL };

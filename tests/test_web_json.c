@@ -61,7 +61,7 @@ static struct msg_state_snapshot connected_snapshot(void)
 Test(api_json, status_has_the_public_fields)
 {
 	struct msg_state_snapshot s = connected_snapshot();
-	cJSON *root = parse(api_json_status(&s));
+	cJSON *root = parse(api_json_status(&s, 8080));
 
 	cr_assert_str_eq(str(root, "state"), "CONNECTED");
 	cr_assert_str_eq(str(root, "ssid"), "Home");
@@ -76,6 +76,7 @@ Test(api_json, status_has_the_public_fields)
 	cr_assert_str_eq(str(root, "ap_ssid"), "Distiller-A1B2");
 	cr_assert_str_eq(str(root, "tunnel_provider"), "frp");
 	cr_assert_eq(cJSON_GetObjectItem(root, "seq")->valuedouble, 42);
+	cr_assert_eq(cJSON_GetObjectItem(root, "web_port")->valuedouble, 8080);
 	cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(root, "mdns")));
 	cr_assert_null(cJSON_GetObjectItem(root, "ssid_hex"));
 	cJSON_Delete(root);
@@ -84,7 +85,7 @@ Test(api_json, status_has_the_public_fields)
 Test(api_json, status_never_carries_the_ap_password_or_access_code)
 {
 	struct msg_state_snapshot s = connected_snapshot();
-	char *text = api_json_status(&s);
+	char *text = api_json_status(&s, 8080);
 	cJSON *root;
 
 	cr_assert_not_null(text);
@@ -100,7 +101,7 @@ Test(api_json, status_never_carries_the_ap_password_or_access_code)
 	/* in every state, empty or not */
 	for (int st = 0; st < WIFI_STATE_COUNT; st++) {
 		s.state = (enum wifi_state)st;
-		text = api_json_status(&s);
+		text = api_json_status(&s, 8080);
 		cr_assert_not_null(text);
 		cr_assert_null(strstr(text, "135790"), "%s", text);
 		cr_assert_null(strstr(text, "secret-pass-123"), "%s", text);
@@ -111,7 +112,7 @@ Test(api_json, status_never_carries_the_ap_password_or_access_code)
 Test(api_json, empty_fields_are_null)
 {
 	struct msg_state_snapshot s = { .state = WIFI_STATE_AP_MODE };
-	cJSON *root = parse(api_json_status(&s));
+	cJSON *root = parse(api_json_status(&s, 8080));
 
 	cr_assert_str_eq(str(root, "state"), "AP_MODE");
 	cr_assert(is_null(root, "ssid"));
@@ -129,7 +130,7 @@ Test(api_json, failed_state_keeps_its_error)
 	cJSON *root;
 
 	strcpy(s.error, "Wrong password");
-	root = parse(api_json_status(&s));
+	root = parse(api_json_status(&s, 8080));
 	cr_assert_str_eq(str(root, "state"), "FAILED");
 	cr_assert_str_eq(str(root, "error"), "Wrong password");
 	cJSON_Delete(root);
@@ -141,7 +142,7 @@ Test(api_json, non_utf8_ssid_is_replaced_and_carried_as_hex)
 	cJSON *root;
 
 	msg_ssid_set(&s.ssid, "caf\xe9\xff", 5);
-	root = parse(api_json_status(&s));
+	root = parse(api_json_status(&s, 8080));
 	cr_assert_str_eq(str(root, "ssid"), "caf\xef\xbf\xbd\xef\xbf\xbd");
 	cr_assert_str_eq(str(root, "ssid_hex"), "636166e9ff");
 	cJSON_Delete(root);

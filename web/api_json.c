@@ -216,7 +216,7 @@ static void field_copy(char *dst, size_t dst_size, const char *src,
  * access_code must stay out, because anyone on the AP, the local network
  * or the tunnel may read the status, and those two are for the panel.
  */
-char *api_json_status(const struct msg_state_snapshot *s)
+char *api_json_status(const struct msg_state_snapshot *s, int web_port)
 {
 	char hostname[32] = "";
 	char device_id[sizeof(s->device_id) + 1];
@@ -251,6 +251,7 @@ char *api_json_status(const struct msg_state_snapshot *s)
 	field_copy(buf, sizeof(buf), s->tunnel_provider,
 		   sizeof(s->tunnel_provider));
 	ok = ok && add_text(obj, "tunnel_provider", buf);
+	ok = ok && cJSON_AddNumberToObject(obj, "web_port", web_port);
 
 	return print_and_free(obj, ok);
 }

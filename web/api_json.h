@@ -36,7 +36,12 @@
 /* Largest "ssid" text: every byte replaced by the 3-byte U+FFFD. */
 #define API_SSID_TEXT_SIZE (3 * MSG_SSID_MAX + 1)
 
-char *api_json_status(const struct msg_state_snapshot *s);
+/*
+ * @web_port is the port of the main listener: a page loaded through the
+ * captive portal (port 80) tells the person where to find the device
+ * once it has joined their network.
+ */
+char *api_json_status(const struct msg_state_snapshot *s, int web_port);
 char *api_json_networks(const struct msg_scan_result *r);
 
 /* {"error": text} */
